@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what hud needs, once per user, and is quick when it is already there.
+#
+# - PyTorch 2.11.0 from its PyPI wheel (with its CUDA dependency wheels) in a virtual environment under
+#   a per-user cache, outside the repository: its torch/ folder is the libtorch that tch 0.24 links
+#   against, and its Python is the reference the fixtures and the live parity test run.
+# - .cargo/config.toml (not committed) so that plain `cargo build`, `cargo run` and `cargo test` find
+#   libtorch (LIBTORCH) and the reference Python (HUD_PYTHON) afterwards.
+#
+# Honoured: LIBTORCH (a libtorch folder with include/ and lib/, used instead of the wheel's),
+# HUD_PYTHON (a Python with torch 2.11.0, used instead of the cache's), HUD_CACHE (the cache folder;
+# default ${XDG_CACHE_HOME:-~/.cache}/hud). With both LIBTORCH and HUD_PYTHON set nothing is downloaded.
+#
+# Use: `scripts/setup.sh` or `source scripts/setup.sh` (then LIBTORCH and HUD_PYTHON are exported).
+set -euo pipefail
+
+hud_torch_version=2.11.0
+hud_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+hud_cache=${HUD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hud}
+hud_venv=$hud_cache/torch-$hud_torch_version
+
+hud_say() { echo "setup: $*" >&2; }
+
+hud_install_venv() {
+    mkdir -p "$hud_cache"
+    # One install at a time per user: a second clone waits for the first instead of racing it.
+    exec 9>"$hud_cache/.lock"
+    flock 9
+    if [ ! -f "$hud_venv/.complete" ]; then
+        hud_say "installing PyTorch $hud_torch_version (libtorch and the Python reference) into $hud_venv; about 5 GB, a few minutes, once"
+        rm -rf "$hud_venv"
+        python3 -m venv "$hud_venv"
+        "$hud_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            "torch==$hud_torch_version" numpy matplotlib
+        "$hud_venv/bin/python" -c "import torch; assert torch.__version__.split('+')[0] == '$hud_torch_version', torch.__version__"
+        touch "$hud_venv/.complete"
+    fi
+    flock -u 9
+    exec 9>&-
+}
+
+if [ -z "${HUD_PYTHON:-}" ] || [ -z "${LIBTORCH:-}" ]; then
+    hud_install_venv
+fi
+HUD_PYTHON=${HUD_PYTHON:-$hud_venv/bin/python}
+if [ -z "${LIBTORCH:-}" ]; then
+    LIBTORCH=$("$HUD_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+fi
+[ -d "$LIBTORCH/lib" ] && [ -d "$LIBTORCH/include" ] || {
+    hud_say "LIBTORCH=$LIBTORCH has no lib/ and include/ folders"
+    exit 1
+}
+export LIBTORCH HUD_PYTHON
+
+# Written only when it changes, so that cargo sees a stable configuration and rebuilds nothing.
+hud_config=$(printf '# Written by scripts/setup.sh: where libtorch and the reference Python are.\n[env]\nLIBTORCH = "%s"\nHUD_PYTHON = "%s"\n' "$LIBTORCH" "$HUD_PYTHON")
+mkdir -p "$hud_root/.cargo"
+if [ "$(cat "$hud_root/.cargo/config.toml" 2>/dev/null)" != "$hud_config" ]; then
+    printf '%s\n' "$hud_config" >"$hud_root/.cargo/config.toml"
+fi

@@ -1,0 +1,321 @@
+//! Port of the course's `encoder_main.py` (COMP9444, UNSW; the seed page "Hidden Unit Dynamics"),
+//! with the assignment version's arguments.
+//!
+//! An N-K-N encoder (`in_hid` Linear, tanh, `hid_out` Linear, sigmoid) learns to reproduce one-hot
+//! inputs through K hidden units, by SGD with momentum on the mean binary cross-entropy, one full batch
+//! per epoch, until the loss is at most `--stop`; then `plot_hidden` draws hidden-unit space.
+//!
+//! The result it should give: `hud encoder --seed 0` (9-2-9 with the defaults) prints exactly the
+//! lines of the script run after `torch.manual_seed(0)`, the last `ep15600: loss =  0.0201`, and stops
+//! at epoch 15673 with the same weights, bit for bit, on CPU (seed 1 stops at 14973, seed 2 at 15265);
+//! the picture shows nine dots spread around the square's edge, each cut off from the others by its
+//! output's line.
+
+use crate::device::DeviceArg;
+use crate::files;
+use crate::model::EncModel;
+use crate::parity::{self, Fixture, Report};
+use crate::plot::{Format, HiddenPicture};
+use crate::targets::Target;
+use crate::trace::{exact_f32, LinearTrace};
+use crate::train::{train_full_batch, Schedule};
+use anyhow::{ensure, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tch::{nn, Device};
+
+/// The epochs at which the course's `--plot` draws the picture (and once more at the end).
+pub const PLOT_EPOCHS: [u64; 26] = [
+    50, 100, 150, 200, 300, 500, 700, 1000, 1500, 2000, 3000, 5000, 7000, 10000, 15000, 20000, 30000, 50000,
+    70000, 100000, 150000, 200000, 300000, 500000, 700000, 1000000,
+];
+
+/// The largest `--dim` and `--hid` accepted: a 10000 x 10000 target already takes 400 MB.
+pub const MAX_UNITS: i64 = 10_000;
+
+/// Train an N-K-N encoder as encoder_main.py does and draw its hidden-unit space.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// `input` (the identity of size --dim), `star16`, `question1` (the seed page's 6-2-3 table), or
+    /// the path of a CSV file of 0/1 rows (one row per input item, one column per output)
+    #[arg(long, default_value = "input")]
+    pub target: String,
+    /// Input dimension for `--target input`
+    #[arg(long, default_value_t = 9, allow_negative_numbers = true)]
+    pub dim: i64,
+    /// Number of hidden units, K
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
+    pub hid: i64,
+    /// Maximum number of epochs
+    #[arg(long, default_value_t = 100000)]
+    pub epochs: u64,
+    /// Stop once an epoch's loss is at most this
+    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
+    pub stop: f64,
+    /// Learning rate
+    #[arg(long, default_value_t = 0.4, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Momentum
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    pub mom: f64,
+    /// Standard deviation of the initial weights
+    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
+    pub init: f64,
+    /// Random seed, as torch.manual_seed(SEED) at the start of the script's main(); drawn and
+    /// printed when not given
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to train
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+    /// The picture of hidden-unit space at the end (.png or .svg)
+    #[arg(long, default_value = "encoder.png")]
+    pub out: PathBuf,
+    /// Also save the picture at the course's epochs 50, 100, 150, 200, 300, 500, ... (as
+    /// encoder_ep00050.png beside --out)
+    #[arg(long)]
+    pub plot: bool,
+    /// Print the loss every this many epochs (0: never)
+    #[arg(long, default_value_t = 100)]
+    pub print_every: u64,
+    /// Write the run (config, loss per epoch, final weights) as JSON to this file
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+}
+
+/// What decides a run's numbers: the script's arguments and the seed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Config {
+    pub target: String,
+    pub dim: i64,
+    pub hid: i64,
+    pub epochs: u64,
+    pub stop: f64,
+    pub lr: f64,
+    pub mom: f64,
+    pub init: f64,
+    pub seed: u64,
+    pub device: DeviceArg,
+}
+
+impl Config {
+    /// Checks the numbers and resolves the target.
+    pub fn target(&self) -> Result<Target> {
+        ensure!(
+            (1..=MAX_UNITS).contains(&self.hid),
+            "--hid must be between 1 and {MAX_UNITS}, got {}",
+            self.hid
+        );
+        if self.target == "input" {
+            ensure!(
+                (1..=MAX_UNITS).contains(&self.dim),
+                "--dim must be between 1 and {MAX_UNITS}, got {}",
+                self.dim
+            );
+        }
+        for (name, value) in [("stop", self.stop), ("lr", self.lr), ("mom", self.mom), ("init", self.init)] {
+            ensure!(value.is_finite() && value >= 0.0, "--{name} must be a finite number >= 0, got {value}");
+        }
+        let target = Target::resolve(&self.target, self.dim)?;
+        ensure!(
+            target.num_items() as i64 <= MAX_UNITS && target.num_outputs() as i64 <= MAX_UNITS,
+            "the target is {} x {}; at most {MAX_UNITS} rows and columns are accepted",
+            target.num_items(),
+            target.num_outputs()
+        );
+        Ok(target)
+    }
+
+    /// The run's shape, e.g. `9-2-9`.
+    pub fn shape(&self, target: &Target) -> String {
+        format!("{}-{}-{}", target.num_items(), self.hid, target.num_outputs())
+    }
+}
+
+/// A trained network and the loss of each epoch.
+pub struct Run {
+    pub vs: nn::VarStore,
+    pub net: EncModel,
+    pub losses: Vec<f32>,
+}
+
+/// Trains as the script's `main()` does: `torch.manual_seed(seed)`, the network built on the CPU
+/// (drawing as `nn.Linear` does), weights redrawn `normal_(0, init)` and biases zeroed, then moved to
+/// `device`, then the training loop. `after_epoch(epoch, loss, net)` runs after each step.
+pub fn train(
+    config: &Config,
+    target: &Target,
+    device: Device,
+    mut after_epoch: impl FnMut(u64, f32, &EncModel) -> Result<()>,
+) -> Result<Run> {
+    tch::manual_seed(config.seed as i64);
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let (num_in, num_out) = (target.num_items() as i64, target.num_outputs() as i64);
+    let mut net = EncModel::new(&vs.root(), num_in, config.hid, num_out);
+    net.init_weights(config.init);
+    vs.set_device(device);
+    let input = target.inputs().to_device(device);
+    let target = target.tensor().to_device(device);
+    let schedule = Schedule { epochs: config.epochs, stop: config.stop, lr: config.lr, mom: config.mom };
+    let losses = train_full_batch(&vs, &net, &input, &target, &schedule, |epoch, loss| {
+        after_epoch(epoch, loss, &net)
+    })?;
+    Ok(Run { vs, net, losses })
+}
+
+/// A run as JSON: its config, the loss of every epoch and the final weights.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// Always "encoder": which script `hud verify` replays.
+    pub script: String,
+    pub config: Config,
+    pub epochs: u64,
+    #[serde(with = "exact_f32")]
+    pub loss: Vec<f32>,
+    pub in_hid: LinearTrace,
+    pub hid_out: LinearTrace,
+}
+
+impl Trace {
+    pub const SCRIPT: &'static str = "encoder";
+
+    pub fn of(config: &Config, run: &Run) -> Result<Self> {
+        Ok(Trace {
+            script: Self::SCRIPT.into(),
+            config: config.clone(),
+            epochs: run.losses.len() as u64,
+            loss: run.losses.clone(),
+            in_hid: LinearTrace::of(&run.net.in_hid)?,
+            hid_out: LinearTrace::of(&run.net.hid_out)?,
+        })
+    }
+
+    /// Compares `ours` with this reference: epochs, loss per epoch, weights.
+    pub fn compare(&self, name: &str, ours: &Trace) -> Report {
+        let mut report = Report::new(name, self.loss.len(), ours.loss.len());
+        report.compare_losses(&self.loss, &ours.loss);
+        report.compare_weights(self.in_hid.values(), ours.in_hid.values());
+        report.compare_weights(self.hid_out.values(), ours.hid_out.values());
+        report
+    }
+}
+
+/// `hud verify`'s replay of an encoder fixture: trains its config on the CPU and compares.
+pub fn replay(fixture: &Fixture) -> Result<Report> {
+    let reference: Trace = fixture.parse()?;
+    let mut config = reference.config.clone();
+    config.target = fixture.resolve_path(&config.target);
+    let target = config.target()?;
+    let run = train(&config, &target, config.device.to_device()?, |_, _, _| Ok(()))?;
+    Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))
+}
+
+/// The saved reference with this run's config, if there is one.
+fn matching_fixture(config: &Config) -> Result<Option<(String, Trace)>> {
+    for fixture in parity::embedded() {
+        if fixture.script()? != Trace::SCRIPT {
+            continue;
+        }
+        let reference: Trace = fixture.parse()?;
+        let same_target = reference.config.target == config.target
+            && (config.target != "input" || reference.config.dim == config.dim);
+        let mut normalised = reference.config.clone();
+        normalised.target = config.target.clone();
+        normalised.dim = config.dim;
+        if same_target && normalised == *config {
+            return Ok(Some((fixture.name, reference)));
+        }
+    }
+    Ok(None)
+}
+
+/// `--plot`'s file for `epoch`: `encoder.png` gives `encoder_ep00050.png`.
+pub fn epoch_picture_path(out: &Path, epoch: u64) -> PathBuf {
+    let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("encoder");
+    let ext = out.extension().and_then(|s| s.to_str()).unwrap_or("png");
+    out.with_file_name(format!("{stem}_ep{epoch:05}.{ext}"))
+}
+
+fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> String {
+    let loss = loss.map(|l| format!(", loss {l:.4}")).unwrap_or_default();
+    format!("{} encoder, target {}: epoch {epoch}{loss}", config.shape(target), config.target)
+}
+
+/// `hud encoder`: the script's run, its printed lines, its picture, and a parity check against a saved
+/// PyTorch reference when one has this config.
+pub fn run(args: Args) -> Result<()> {
+    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let config = Config {
+        target: args.target.clone(),
+        dim: args.dim,
+        hid: args.hid,
+        epochs: args.epochs,
+        stop: args.stop,
+        lr: args.lr,
+        mom: args.mom,
+        init: args.init,
+        seed,
+        device: args.device,
+    };
+    let target = config.target()?;
+    let device = config.device.to_device()?;
+    let picture = config.hid == 2;
+    if picture {
+        Format::of(&args.out)?;
+        files::check_writable(&args.out)?;
+    }
+    if let Some(trace) = &args.trace {
+        files::check_writable(trace)?;
+    }
+    if args.seed.is_none() {
+        eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
+    }
+
+    let run = train(&config, &target, device, |epoch, loss, net| {
+        if args.print_every > 0 && epoch % args.print_every == 0 {
+            println!("ep{epoch:3}: loss = {loss:7.4}");
+        }
+        if picture && args.plot && PLOT_EPOCHS.contains(&epoch) {
+            let path = epoch_picture_path(&args.out, epoch);
+            HiddenPicture::of(net, title(&config, &target, epoch as usize, Some(loss)))?.save(&path)?;
+        }
+        Ok(())
+    })?;
+    let trace = Trace::of(&config, &run)?;
+
+    match matching_fixture(&config)? {
+        Some((name, reference)) => {
+            let report = reference.compare(&name, &trace);
+            if report.exact() {
+                eprintln!(
+                    "parity: reproduces the PyTorch reference {name} exactly ({} epochs, every loss and weight bit for bit)",
+                    trace.epochs
+                );
+            } else {
+                eprintln!("parity: DIFFERS from the PyTorch reference {name}: {}", report.summary());
+            }
+        }
+        None => eprintln!(
+            "parity: no saved PyTorch reference has this config (fixtures/encoder_reference.py makes one)"
+        ),
+    }
+
+    if let Some(path) = &args.trace {
+        let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
+        files::write_atomically(path, json.as_bytes())?;
+    }
+    if picture {
+        let last = run.losses.last().copied();
+        HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?.save(&args.out)?;
+        eprintln!("wrote {}", args.out.display());
+    } else {
+        eprintln!(
+            "no picture: the hidden-unit picture needs --hid 2 (this network has {} hidden units)",
+            config.hid
+        );
+    }
+    if trace.epochs == config.epochs && run.losses.last().is_some_and(|&l| l > config.stop as f32) {
+        eprintln!("note: the loss did not reach --stop {} within {} epochs", config.stop, config.epochs);
+    }
+    Ok(())
+}

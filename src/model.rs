@@ -1,0 +1,123 @@
+//! Networks built the way PyTorch builds them, so that a seed draws the same numbers in the same order.
+//!
+//! `tch::nn::linear` creates its bias before its weight and draws the weight from a different bound
+//! than `torch.nn.Linear`; [`Linear::new`] mirrors `torch.nn.Linear.reset_parameters` instead.
+
+use tch::nn::{self, Init, Module};
+use tch::Tensor;
+
+/// `torch.nn.Linear(in_features, out_features)`: `weight` is `[out, in]`, `bias` is `[out]`.
+#[derive(Debug)]
+pub struct Linear {
+    pub weight: Tensor,
+    pub bias: Tensor,
+}
+
+impl Linear {
+    /// Creates `weight` then `bias` under `path`, each drawn uniformly as `reset_parameters` does:
+    /// `kaiming_uniform_(weight, a=sqrt(5))`, then `uniform_(bias, -1/sqrt(fan_in), 1/sqrt(fan_in))`.
+    pub fn new(path: nn::Path, in_features: i64, out_features: i64) -> Self {
+        let fan_in = in_features as f64;
+        // torch.nn.init.kaiming_uniform_, evaluated in the same order, in Python floats.
+        let a = 5f64.sqrt();
+        let gain = (2.0 / (1.0 + a.powi(2))).sqrt();
+        let std = gain / fan_in.sqrt();
+        let weight_bound = 3f64.sqrt() * std;
+        let bias_bound = if in_features > 0 { 1.0 / fan_in.sqrt() } else { 0.0 };
+        let weight = path.var(
+            "weight",
+            &[out_features, in_features],
+            Init::Uniform { lo: -weight_bound, up: weight_bound },
+        );
+        let bias = path.var("bias", &[out_features], Init::Uniform { lo: -bias_bound, up: bias_bound });
+        Linear { weight, bias }
+    }
+}
+
+impl Module for Linear {
+    /// `F.linear`, which is `at::linear` (an `addmm` for a matrix input).
+    fn forward(&self, input: &Tensor) -> Tensor {
+        input.linear(&self.weight, Some(&self.bias))
+    }
+}
+
+/// `EncModel` of `encoder_main.py`: `in_hid` Linear, tanh, `hid_out` Linear, sigmoid.
+#[derive(Debug)]
+pub struct EncModel {
+    pub in_hid: Linear,
+    pub hid_out: Linear,
+}
+
+impl EncModel {
+    /// Builds the layers as the script's constructor does, `in_hid` then `hid_out`.
+    pub fn new(path: &nn::Path, num_input: i64, num_hid: i64, num_out: i64) -> Self {
+        let in_hid = Linear::new(path / "in_hid", num_input, num_hid);
+        let hid_out = Linear::new(path / "hid_out", num_hid, num_out);
+        EncModel { in_hid, hid_out }
+    }
+
+    /// The script's initialisation after construction: `normal_(0, init)` on `in_hid.weight` then
+    /// `hid_out.weight`, both biases zeroed.
+    pub fn init_weights(&mut self, init: f64) {
+        tch::no_grad(|| {
+            let _ = self.in_hid.weight.normal_(0.0, init);
+            let _ = self.hid_out.weight.normal_(0.0, init);
+            let _ = self.in_hid.bias.zero_();
+            let _ = self.hid_out.bias.zero_();
+        });
+    }
+
+    /// The hidden units' activations, `tanh(in_hid(input))`.
+    pub fn hidden(&self, input: &Tensor) -> Tensor {
+        self.in_hid.forward(input).tanh()
+    }
+
+    /// Each input item's point in hidden-unit space, as `plot_hidden` computes it: column k of
+    /// `tanh(weight + bias.unsqueeze(1).repeat(1, num_in))` is where one-hot input k lands.
+    pub fn hidden_points(&self) -> Tensor {
+        tch::no_grad(|| {
+            let num_in = self.in_hid.weight.size()[1];
+            let bias = self.in_hid.bias.unsqueeze(1).repeat([1, num_in]);
+            (&self.in_hid.weight + bias).tanh()
+        })
+    }
+}
+
+impl Module for EncModel {
+    fn forward(&self, input: &Tensor) -> Tensor {
+        self.hid_out.forward(&self.hidden(input)).sigmoid()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn linear_draws_weight_then_bias_within_pytorch_bounds() {
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let layer = Linear::new(vs.root() / "l", 9, 2);
+        assert_eq!(layer.weight.size(), [2, 9]);
+        assert_eq!(layer.bias.size(), [2]);
+        let bound = 1.0 / 3.0 + 1e-7;
+        assert!(f64::try_from(layer.weight.abs().max()).unwrap() <= bound);
+        assert!(f64::try_from(layer.bias.abs().max()).unwrap() <= bound);
+        let names: Vec<String> = vs.variables().into_keys().collect();
+        assert!(names.contains(&"l.weight".to_string()) && names.contains(&"l.bias".to_string()));
+    }
+
+    #[test]
+    fn hidden_points_are_the_hidden_activations_of_one_hot_inputs() {
+        tch::manual_seed(1);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let mut net = EncModel::new(&vs.root(), 5, 2, 5);
+        net.init_weights(0.5);
+        let _ = tch::no_grad(|| net.in_hid.bias.uniform_(-0.5, 0.5));
+        let eye = Tensor::eye(5, (Kind::Float, Device::Cpu));
+        let by_forward = tch::no_grad(|| net.hidden(&eye)).transpose(0, 1);
+        let diff = f64::try_from((net.hidden_points() - by_forward).abs().max()).unwrap();
+        assert!(diff < 1e-6, "{diff}");
+    }
+}

@@ -1,0 +1,341 @@
+//! Pictures of hidden-unit space, drawn as the course's `plot_hidden` draws them, with `plotters`.
+//!
+//! `plot_hidden(net)` sets the axes to [-1, 1] x [-1, 1], plots a blue dot (`'bo'`) per input at its
+//! hidden activation, and for each output the line where its net input is 0 (output 0.5), clipped to
+//! the square by its own rules, in matplotlib's default colour cycle: the dots' explicit colour does
+//! not advance the cycle, so the first line drawn is C0, the next C1, and so on. Here each dot and
+//! line is also numbered, and a title gives the run. Text is drawn with DejaVu Sans, embedded, so no
+//! system font is needed.
+
+use crate::files;
+use crate::model::EncModel;
+use anyhow::{anyhow, bail, ensure, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontStyle;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// matplotlib's default colour cycle (`tab10`): C0 .. C9.
+pub const COLOUR_CYCLE: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+/// matplotlib's `'b'`.
+pub const DOT_BLUE: RGBColor = RGBColor(0, 0, 255);
+
+/// The picture's size in pixels: matplotlib's default 6.4 x 4.8 inch figure at 125 dpi.
+pub const SIZE: (u32, u32) = (800, 600);
+
+const FONT_FAMILY: &str = "sans-serif";
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok());
+    ensure!(ok, "the embedded font could not be loaded");
+    Ok(())
+}
+
+/// Where `plot_hidden` draws the line `a*x + b*y + c = 0` inside the square, or `None` where it draws
+/// nothing. Computed as the script does, in f32 (its A, B, C are float tensors): `a == 0` gives a
+/// horizontal line and `b == 0` a vertical one, drawn only strictly inside; otherwise end points are
+/// tried on the left edge, the right edge, then the bottom and the top while fewer than two were found.
+pub fn clip_line(a: f32, b: f32, c: f32) -> Option<[(f32, f32); 2]> {
+    if a == 0.0 {
+        if b != 0.0 {
+            let y0 = -c / b;
+            if -1.0 < y0 && y0 < 1.0 {
+                return Some([(-1.0, y0), (1.0, y0)]);
+            }
+        }
+        return None;
+    }
+    if b == 0.0 {
+        let x0 = -c / a;
+        return (-1.0 < x0 && x0 < 1.0).then_some([(x0, -1.0), (x0, 1.0)]);
+    }
+    let mut ends = [(0.0f32, 0.0f32); 2];
+    let mut j = 0;
+    let y0 = (a - c) / b;
+    if (-1.0..=1.0).contains(&y0) {
+        ends[j] = (-1.0, y0);
+        j += 1;
+    }
+    let y0 = (-a - c) / b;
+    if (-1.0..=1.0).contains(&y0) {
+        ends[j] = (1.0, y0);
+        j += 1;
+    }
+    let x0 = (b - c) / a;
+    if j < 2 && (-1.0..=1.0).contains(&x0) {
+        ends[j] = (x0, -1.0);
+        j += 1;
+    }
+    let x0 = (-b - c) / a;
+    if j < 2 && (-1.0..=1.0).contains(&x0) {
+        ends[j] = (x0, 1.0);
+        j += 1;
+    }
+    (j > 1).then_some(ends)
+}
+
+/// One output's dividing line as drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputLine {
+    /// The output's index (0-based; labelled from 1).
+    pub output: usize,
+    pub ends: [(f32, f32); 2],
+    pub colour: RGBColor,
+}
+
+/// What `plot_hidden` shows for a network with two hidden units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HiddenPicture {
+    /// Each input's point in hidden-unit space.
+    pub points: Vec<(f32, f32)>,
+    /// The outputs' lines that fall inside the square, in drawing order.
+    pub lines: Vec<OutputLine>,
+    pub title: String,
+}
+
+/// The plot area's place in the picture, in pixels, for mapping data coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub left: i32,
+    pub top: i32,
+    pub right: i32,
+    pub bottom: i32,
+}
+
+impl Frame {
+    /// The pixel where the point (x, y) of [-1, 1]^2 is drawn.
+    pub fn to_pixel(&self, x: f32, y: f32) -> (i32, i32) {
+        let px = self.left as f64 + (x as f64 + 1.0) / 2.0 * (self.right - self.left) as f64;
+        let py = self.bottom as f64 - (y as f64 + 1.0) / 2.0 * (self.bottom - self.top) as f64;
+        (px.round() as i32, py.round() as i32)
+    }
+}
+
+/// A picture rendered to pixels.
+pub struct Raster {
+    pub width: u32,
+    pub height: u32,
+    /// RGB, row by row.
+    pub rgb: Vec<u8>,
+    pub frame: Frame,
+}
+
+impl Raster {
+    pub fn png(&self) -> Result<Vec<u8>> {
+        let image = image::RgbImage::from_raw(self.width, self.height, self.rgb.clone())
+            .ok_or_else(|| anyhow!("picture buffer has the wrong size"))?;
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut bytes, image::ImageFormat::Png)?;
+        Ok(bytes.into_inner())
+    }
+}
+
+/// The picture formats `--out` accepts, by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Result<Self> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("png") => Ok(Format::Png),
+            Some("svg") => Ok(Format::Svg),
+            _ => bail!("cannot draw {}: the picture's name must end in .png or .svg", path.display()),
+        }
+    }
+}
+
+impl HiddenPicture {
+    /// The picture of `net`'s hidden-unit space; it needs exactly two hidden units.
+    pub fn of(net: &EncModel, title: impl Into<String>) -> Result<Self> {
+        let hid = net.in_hid.weight.size()[0];
+        ensure!(hid == 2, "the hidden-unit picture needs 2 hidden units, this network has {hid}");
+        let points = Vec::<Vec<f32>>::try_from(net.hidden_points().to_device(tch::Device::Cpu))?;
+        let weight = Vec::<Vec<f32>>::try_from(net.hid_out.weight.to_device(tch::Device::Cpu).detach())?;
+        let bias = Vec::<f32>::try_from(net.hid_out.bias.to_device(tch::Device::Cpu).detach())?;
+        let points = points[0].iter().copied().zip(points[1].iter().copied()).collect();
+        Ok(Self::new(points, &weight, &bias, title))
+    }
+
+    /// The picture of points and of the lines `weight[i] . h + bias[i] = 0`.
+    pub fn new(points: Vec<(f32, f32)>, weight: &[Vec<f32>], bias: &[f32], title: impl Into<String>) -> Self {
+        let lines = weight
+            .iter()
+            .zip(bias)
+            .enumerate()
+            .filter_map(|(output, (w, &c))| clip_line(w[0], w[1], c).map(|ends| (output, ends)))
+            .enumerate()
+            .map(|(drawn, (output, ends))| OutputLine {
+                output,
+                ends,
+                colour: COLOUR_CYCLE[drawn % COLOUR_CYCLE.len()],
+            })
+            .collect();
+        HiddenPicture { points, lines, title: title.into() }
+    }
+
+    /// Draws the picture into `root`, returning where the plot area landed.
+    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Frame>
+    where
+        DB::ErrorType: 'static,
+    {
+        register_font()?;
+        let font = |size: u32| (FONT_FAMILY, size).into_font();
+        let anchored = |size: u32, h: HPos, v: VPos| TextStyle::from(font(size)).pos(Pos::new(h, v));
+        root.fill(&WHITE).map_err(plot_error)?;
+        root.draw(&Text::new(
+            self.title.clone(),
+            (SIZE.0 as i32 / 2, 36),
+            anchored(18, HPos::Center, VPos::Center),
+        ))
+        .map_err(plot_error)?;
+        // The axes' place in the figure is matplotlib's default: [0.125, 0.9] x [0.11, 0.88].
+        let mut chart = ChartBuilder::on(root)
+            .margin_top(72)
+            .margin_right(80)
+            .x_label_area_size(66)
+            .y_label_area_size(100)
+            .build_cartesian_2d(-1f32..1f32, -1f32..1f32)
+            .map_err(plot_error)?;
+        // Ticks and labels as matplotlib puts them on [-1, 1]: every 0.25, two decimals, outward ticks.
+        for tick in (0..=8).map(|i| -1.0 + 0.25 * i as f32) {
+            let label = format!("{tick:.2}").replace('-', "\u{2212}");
+            let (x, bottom) = chart.backend_coord(&(tick, -1.0));
+            root.draw(&PathElement::new([(x, bottom), (x, bottom + 5)], BLACK)).map_err(plot_error)?;
+            root.draw(&Text::new(label.clone(), (x, bottom + 9), anchored(15, HPos::Center, VPos::Top)))
+                .map_err(plot_error)?;
+            let (left, y) = chart.backend_coord(&(-1.0, tick));
+            root.draw(&PathElement::new([(left - 5, y), (left, y)], BLACK)).map_err(plot_error)?;
+            root.draw(&Text::new(label, (left - 9, y), anchored(15, HPos::Right, VPos::Center)))
+                .map_err(plot_error)?;
+        }
+        let (middle, bottom) = chart.backend_coord(&(0.0, -1.0));
+        root.draw(&Text::new("hidden unit 1", (middle, bottom + 34), anchored(15, HPos::Center, VPos::Top)))
+            .map_err(plot_error)?;
+        let (left, middle) = chart.backend_coord(&(-1.0, 0.0));
+        let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
+        root.draw(&Text::new("hidden unit 2", (left - 58, middle), vertical)).map_err(plot_error)?;
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(-1.0, -1.0), (1.0, 1.0)], BLACK.stroke_width(1))))
+            .map_err(plot_error)?;
+        chart
+            .draw_series(self.points.iter().map(|&p| Circle::new(p, 5, DOT_BLUE.filled())))
+            .map_err(plot_error)?;
+        for line in &self.lines {
+            chart.draw_series(LineSeries::new(line.ends, line.colour.stroke_width(2))).map_err(plot_error)?;
+        }
+        let dark = RGBColor(0x33, 0x33, 0x33);
+        chart
+            .draw_series(self.points.iter().enumerate().map(|(k, &p)| {
+                EmptyElement::at(p) + Text::new(format!("{}", k + 1), (6, -18), font(13).color(&dark))
+            }))
+            .map_err(plot_error)?;
+        chart
+            .draw_series(self.lines.iter().map(|line| {
+                let ([x0, y0], [x1, y1]) = (line.ends[0].into(), line.ends[1].into());
+                let at = (x0 + 0.1 * (x1 - x0), y0 + 0.1 * (y1 - y0));
+                EmptyElement::at(at)
+                    + Text::new(format!("{}", line.output + 1), (4, 2), font(14).color(&line.colour))
+            }))
+            .map_err(plot_error)?;
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        Ok(Frame { left: xs.start, top: ys.start, right: xs.end - 1, bottom: ys.end - 1 })
+    }
+
+    /// Renders the picture to pixels.
+    pub fn raster(&self) -> Result<Raster> {
+        let (width, height) = SIZE;
+        let mut rgb = vec![0u8; (width * height * 3) as usize];
+        let frame = {
+            let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+            let frame = self.draw(&root)?;
+            root.present().map_err(plot_error)?;
+            frame
+        };
+        Ok(Raster { width, height, rgb, frame })
+    }
+
+    /// The picture as SVG text.
+    pub fn svg(&self) -> Result<String> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            self.draw(&root)?;
+            root.present().map_err(plot_error)?;
+        }
+        Ok(svg)
+    }
+
+    /// Writes the picture to `path`, PNG or SVG by its extension, whole or not at all.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = match Format::of(path)? {
+            Format::Png => self.raster()?.png()?,
+            Format::Svg => self.svg()?.into_bytes(),
+        };
+        files::write_atomically(path, &bytes)
+    }
+}
+
+fn plot_error<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
+    anyhow!("drawing failed: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn general_lines_are_clipped_left_right_then_bottom_top() {
+        // x + y = 0 meets the left edge at y = 1 and the right edge at y = -1.
+        assert_eq!(clip_line(1.0, 1.0, 0.0), Some([(-1.0, 1.0), (1.0, -1.0)]));
+        // 2x + y = 0: neither side edge; bottom at x = 0.5, top at x = -0.5.
+        assert_eq!(clip_line(2.0, 1.0, 0.0), Some([(0.5, -1.0), (-0.5, 1.0)]));
+        // x + 2y - 1 = 0: left edge at y = 1, then the right edge at y = 0.
+        assert_eq!(clip_line(1.0, 2.0, -1.0), Some([(-1.0, 1.0), (1.0, 0.0)]));
+        // A line that misses the square.
+        assert_eq!(clip_line(1.0, 1.0, 5.0), None);
+    }
+
+    #[test]
+    fn axis_parallel_lines_are_drawn_only_strictly_inside() {
+        assert_eq!(clip_line(0.0, 2.0, -1.0), Some([(-1.0, 0.5), (1.0, 0.5)]));
+        assert_eq!(clip_line(0.0, 1.0, 1.0), None); // y = -1, on the edge
+        assert_eq!(clip_line(4.0, 0.0, 1.0), Some([(-0.25, -1.0), (-0.25, 1.0)]));
+        assert_eq!(clip_line(1.0, 0.0, -1.0), None); // x = 1, on the edge
+        assert_eq!(clip_line(0.0, 0.0, 1.0), None);
+    }
+
+    #[test]
+    fn only_drawn_lines_take_colours_from_the_cycle() {
+        let weight = vec![vec![1.0, 1.0], vec![1.0, 1.0], vec![0.0, 1.0]];
+        let picture = HiddenPicture::new(vec![(0.0, 0.0)], &weight, &[0.0, 5.0, 0.5], "t");
+        let drawn: Vec<(usize, RGBColor)> = picture.lines.iter().map(|l| (l.output, l.colour)).collect();
+        assert_eq!(drawn, vec![(0, COLOUR_CYCLE[0]), (2, COLOUR_CYCLE[1])]);
+    }
+
+    #[test]
+    fn picture_formats_come_from_the_extension() {
+        assert_eq!(Format::of(Path::new("a/encoder.PNG")).unwrap(), Format::Png);
+        assert_eq!(Format::of(Path::new("encoder.svg")).unwrap(), Format::Svg);
+        assert!(Format::of(Path::new("encoder.jpg")).unwrap_err().to_string().contains(".png or .svg"));
+    }
+}
