@@ -13,7 +13,7 @@
 
 use crate::device::DeviceArg;
 use crate::files;
-use crate::model::EncModel;
+use crate::model::{seeded, EncModel};
 use crate::parity::{self, Fixture, Report};
 use crate::plot::{Format, HiddenPicture};
 use crate::targets::Target;
@@ -148,11 +148,13 @@ pub fn train(
     device: Device,
     mut after_epoch: impl FnMut(u64, f32, &EncModel) -> Result<()>,
 ) -> Result<Run> {
-    tch::manual_seed(config.seed as i64);
     let mut vs = nn::VarStore::new(Device::Cpu);
     let (num_in, num_out) = (target.num_items() as i64, target.num_outputs() as i64);
-    let mut net = EncModel::new(&vs.root(), num_in, config.hid, num_out);
-    net.init_weights(config.init);
+    let net = seeded(config.seed, || {
+        let mut net = EncModel::new(&vs.root(), num_in, config.hid, num_out);
+        net.init_weights(config.init);
+        net
+    });
     vs.set_device(device);
     let input = target.inputs().to_device(device);
     let target = target.tensor().to_device(device);
@@ -238,7 +240,8 @@ pub fn epoch_picture_path(out: &Path, epoch: u64) -> PathBuf {
 
 fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> String {
     let loss = loss.map(|l| format!(", loss {l:.4}")).unwrap_or_default();
-    format!("{} encoder, target {}: epoch {epoch}{loss}", config.shape(target), config.target)
+    let kind = if config.target == "input" { "encoder" } else { "network" };
+    format!("{} {kind}, target {}: epoch {epoch}{loss}", config.shape(target), config.target)
 }
 
 /// `hud encoder`: the script's run, its printed lines, its picture, and a parity check against a saved

@@ -14,3 +14,24 @@ pub mod plot;
 pub mod targets;
 pub mod trace;
 pub mod train;
+
+/// A libtorch error message without the C++ backtrace that follows it (newlines in it may have been
+/// escaped, as `{:?}` escapes them).
+pub fn without_backtrace(message: &str) -> &str {
+    let first = message.split("Exception raised from").next().unwrap_or(message);
+    first.trim_end().trim_end_matches("\\n").trim_end()
+}
+
+/// Makes a panic (a libtorch error inside one of tch's infallible calls, or a bug) end the process
+/// with one `error:` line instead of a backtrace, as every other failure does.
+pub fn report_panics_in_one_line() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        eprintln!("error: internal error: {}", without_backtrace(message));
+    }));
+}

@@ -19,6 +19,7 @@ enum Command {
 }
 
 fn main() {
+    hud::report_panics_in_one_line();
     let result = match Cli::parse().command {
         Command::Encoder(args) => hud::encoder::run(args),
         Command::Verify(args) => hud::parity::run(args),

@@ -3,8 +3,19 @@
 //! `tch::nn::linear` creates its bias before its weight and draws the weight from a different bound
 //! than `torch.nn.Linear`; [`Linear::new`] mirrors `torch.nn.Linear.reset_parameters` instead.
 
+use std::sync::Mutex;
 use tch::nn::{self, Init, Module};
 use tch::Tensor;
+
+/// Runs `build` right after `torch.manual_seed(seed)`, holding a process-wide lock: the default
+/// generator is global, so two threads seeding and drawing at once would get each other's numbers.
+pub fn seeded<T>(seed: u64, build: impl FnOnce() -> T) -> T {
+    static GENERATOR: Mutex<()> = Mutex::new(());
+    let _guard = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // at_manual_seed takes an int64 and hands its bits on as the uint64 seed.
+    tch::manual_seed(seed as i64);
+    build()
+}
 
 /// `torch.nn.Linear(in_features, out_features)`: `weight` is `[out, in]`, `bias` is `[out]`.
 #[derive(Debug)]
@@ -96,9 +107,8 @@ mod tests {
 
     #[test]
     fn linear_draws_weight_then_bias_within_pytorch_bounds() {
-        tch::manual_seed(0);
         let vs = nn::VarStore::new(Device::Cpu);
-        let layer = Linear::new(vs.root() / "l", 9, 2);
+        let layer = seeded(0, || Linear::new(vs.root() / "l", 9, 2));
         assert_eq!(layer.weight.size(), [2, 9]);
         assert_eq!(layer.bias.size(), [2]);
         let bound = 1.0 / 3.0 + 1e-7;
@@ -110,11 +120,13 @@ mod tests {
 
     #[test]
     fn hidden_points_are_the_hidden_activations_of_one_hot_inputs() {
-        tch::manual_seed(1);
         let vs = nn::VarStore::new(Device::Cpu);
-        let mut net = EncModel::new(&vs.root(), 5, 2, 5);
-        net.init_weights(0.5);
-        let _ = tch::no_grad(|| net.in_hid.bias.uniform_(-0.5, 0.5));
+        let net = seeded(1, || {
+            let mut net = EncModel::new(&vs.root(), 5, 2, 5);
+            net.init_weights(0.5);
+            let _ = tch::no_grad(|| net.in_hid.bias.uniform_(-0.5, 0.5));
+            net
+        });
         let eye = Tensor::eye(5, (Kind::Float, Device::Cpu));
         let by_forward = tch::no_grad(|| net.hidden(&eye)).transpose(0, 1);
         let diff = f64::try_from((net.hidden_points() - by_forward).abs().max()).unwrap();

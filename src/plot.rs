@@ -110,21 +110,23 @@ pub struct HiddenPicture {
     pub title: String,
 }
 
-/// The plot area's place in the picture, in pixels, for mapping data coordinates.
+/// Where the plot area's edges are, in pixels: the pixels that plotters maps -1 and 1 to on each axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Frame {
     pub left: i32,
-    pub top: i32,
     pub right: i32,
     pub bottom: i32,
+    pub top: i32,
 }
 
 impl Frame {
-    /// The pixel where the point (x, y) of [-1, 1]^2 is drawn.
+    /// The pixel where the point (x, y) of [-1, 1]^2 is drawn, mapped as plotters maps it.
     pub fn to_pixel(&self, x: f32, y: f32) -> (i32, i32) {
-        let px = self.left as f64 + (x as f64 + 1.0) / 2.0 * (self.right - self.left) as f64;
-        let py = self.bottom as f64 - (y as f64 + 1.0) / 2.0 * (self.bottom - self.top) as f64;
-        (px.round() as i32, py.round() as i32)
+        fn map(v: f32, (low, high): (i32, i32)) -> i32 {
+            let along = (v as f64 + 1.0) / 2.0 * (high - low) as f64;
+            low + if high > low { (along + 1e-3).floor() } else { (along - 1e-3).ceil() } as i32
+        }
+        (map(x, (self.left, self.right)), map(y, (self.bottom, self.top)))
     }
 }
 
@@ -249,16 +251,55 @@ impl HiddenPicture {
                 EmptyElement::at(p) + Text::new(format!("{}", k + 1), (6, -18), font(13).color(&dark))
             }))
             .map_err(plot_error)?;
+        // Each line's number in a small box of its colour, placed along the line clear of the dots and
+        // of the other lines' numbers.
+        let to_pixel = |p: (f32, f32)| chart.backend_coord(&p);
+        let label_places = self.line_label_places(to_pixel);
         chart
-            .draw_series(self.lines.iter().map(|line| {
-                let ([x0, y0], [x1, y1]) = (line.ends[0].into(), line.ends[1].into());
-                let at = (x0 + 0.1 * (x1 - x0), y0 + 0.1 * (y1 - y0));
+            .draw_series(self.lines.iter().zip(label_places).map(|(line, at)| {
+                let label = format!("{}", line.output + 1);
+                let half = 4 * label.len() as i32 + 3;
                 EmptyElement::at(at)
-                    + Text::new(format!("{}", line.output + 1), (4, 2), font(14).color(&line.colour))
+                    + Rectangle::new([(-half, -9), (half, 9)], WHITE.filled())
+                    + Rectangle::new([(-half, -9), (half, 9)], line.colour.stroke_width(1))
+                    + Text::new(label, (0, 0), anchored(14, HPos::Center, VPos::Center).color(&line.colour))
             }))
             .map_err(plot_error)?;
-        let (xs, ys) = chart.plotting_area().get_pixel_range();
-        Ok(Frame { left: xs.start, top: ys.start, right: xs.end - 1, bottom: ys.end - 1 })
+        let ((left, bottom), (right, top)) =
+            (chart.backend_coord(&(-1.0, -1.0)), chart.backend_coord(&(1.0, 1.0)));
+        Ok(Frame { left, right, bottom, top })
+    }
+
+    /// Where each line's number goes: the first of several places along the line whose box is clear
+    /// of the dots and of the numbers already placed, else the place farthest from them.
+    fn line_label_places(&self, to_pixel: impl Fn((f32, f32)) -> (i32, i32)) -> Vec<(f32, f32)> {
+        const ALONG: [f32; 7] = [0.1, 0.9, 0.25, 0.75, 0.4, 0.6, 0.5];
+        let dots: Vec<(i32, i32)> = self.points.iter().map(|&p| to_pixel(p)).collect();
+        let mut placed: Vec<(i32, i32)> = Vec::new();
+        let mut places = Vec::new();
+        for line in &self.lines {
+            let ([x0, y0], [x1, y1]) = (line.ends[0].into(), line.ends[1].into());
+            let candidates = ALONG.map(|t| (x0 + t * (x1 - x0), y0 + t * (y1 - y0)));
+            // How far a box at `px` is from trouble, in units of the clearance it needs.
+            let clearance = |px: (i32, i32)| {
+                let from_dots = dots.iter().map(|d| (px.0 - d.0).abs().max((px.1 - d.1).abs()) as f32 / 16.0);
+                let from_labels = placed
+                    .iter()
+                    .map(|l| ((px.0 - l.0).abs() as f32 / 24.0).max((px.1 - l.1).abs() as f32 / 20.0));
+                from_dots.chain(from_labels).fold(f32::INFINITY, f32::min)
+            };
+            let best =
+                candidates.iter().copied().find(|&c| clearance(to_pixel(c)) >= 1.0).unwrap_or_else(|| {
+                    candidates
+                        .iter()
+                        .copied()
+                        .max_by(|&a, &b| clearance(to_pixel(a)).total_cmp(&clearance(to_pixel(b))))
+                        .unwrap()
+                });
+            placed.push(to_pixel(best));
+            places.push(best);
+        }
+        places
     }
 
     /// Renders the picture to pixels.

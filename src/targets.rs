@@ -71,9 +71,9 @@ impl Target {
             }
             "star16" => Ok(Self::from_table(&STAR16)),
             "question1" => Ok(Self::from_table(&QUESTION1)),
-            path if Path::new(path).is_file() => Self::read_csv(Path::new(path)),
+            path if Path::new(path).exists() => Self::read_csv(Path::new(path)),
             other => bail!(
-                "unknown target '{other}': expected {} or the path of a CSV file of 0/1 rows",
+                "unknown target '{other}': expected {} or the path of a CSV file of 0/1 rows (there is no file {other})",
                 NAMES.join(", ")
             ),
         }

@@ -12,6 +12,13 @@ use anyhow::{bail, Result};
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Reduction, Tensor};
 
+const ADVICE: &str = "try a smaller --lr, --mom or --init";
+
+/// A libtorch error, without its C++ backtrace.
+pub fn torch_error(error: tch::TchError) -> anyhow::Error {
+    anyhow::anyhow!("libtorch: {}", crate::without_backtrace(&error.to_string()))
+}
+
 /// The hyper-parameters of the encoder's training loop.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Schedule {
@@ -46,14 +53,19 @@ pub fn train_full_batch(
         epoch += 1;
         optimizer.zero_grad();
         let output = net.forward(input);
-        let loss = output.binary_cross_entropy(target, None::<Tensor>, Reduction::Mean);
-        loss.backward();
+        let loss = match output.f_binary_cross_entropy(target, None::<Tensor>, Reduction::Mean) {
+            Ok(loss) => loss,
+            // It rejects outputs outside [0, 1], NaN among them: say why.
+            Err(_) if output.isnan().any().int64_value(&[]) != 0 => {
+                bail!("the run diverged at epoch {epoch}: the network's outputs became NaN ({ADVICE})")
+            }
+            Err(e) => return Err(torch_error(e)),
+        };
+        loss.f_backward().map_err(torch_error)?;
         optimizer.step();
         let loss = f32::try_from(&loss)?;
         if !loss.is_finite() {
-            bail!(
-                "the loss became {loss} at epoch {epoch}: the run diverged (try a smaller --lr, --mom or --init)"
-            );
+            bail!("the run diverged at epoch {epoch}: the loss became {loss} ({ADVICE})");
         }
         losses.push(loss);
         after_epoch(epoch, loss)?;

@@ -1,0 +1,152 @@
+//! The hidden-unit picture, decoded: blue dots where the weights put the inputs, each output's line in
+//! its colour where `plot_hidden` clips it, and nothing blue anywhere else.
+
+use hud::encoder::{self, Config};
+use hud::plot::{HiddenPicture, Raster, COLOUR_CYCLE, DOT_BLUE};
+use image::{Rgb, RgbImage};
+use plotters::style::RGBColor;
+
+fn decode(raster: &Raster) -> RgbImage {
+    let png = raster.png().unwrap();
+    image::load_from_memory(&png).unwrap().to_rgb8()
+}
+
+fn rgb(colour: RGBColor) -> Rgb<u8> {
+    Rgb([colour.0, colour.1, colour.2])
+}
+
+/// Pixels of `colour` within `radius` of `centre`.
+fn count_near(image: &RgbImage, centre: (i32, i32), radius: i32, colour: Rgb<u8>) -> usize {
+    let mut count = 0;
+    for dy in -radius..=radius {
+        for dx in -radius..=radius {
+            let (x, y) = (centre.0 + dx, centre.1 + dy);
+            if dx * dx + dy * dy <= radius * radius
+                && image.get_pixel_checked(x as u32, y as u32) == Some(&colour)
+            {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+fn check_picture(picture: &HiddenPicture) {
+    let raster = picture.raster().unwrap();
+    let image = decode(&raster);
+    assert_eq!((image.width(), image.height()), hud::plot::SIZE);
+    let frame = raster.frame;
+    let dots: Vec<(i32, i32)> = picture.points.iter().map(|&(x, y)| frame.to_pixel(x, y)).collect();
+    for (k, &dot) in dots.iter().enumerate() {
+        // A dot of radius 5 has about 80 pixels; lines drawn over it may hide some.
+        let blue = count_near(&image, dot, 5, rgb(DOT_BLUE));
+        assert!(blue >= 30, "dot {} at {dot:?} has only {blue} blue pixels", k + 1);
+    }
+    for (x, y, pixel) in image.enumerate_pixels() {
+        if *pixel == rgb(DOT_BLUE) {
+            let near_a_dot = dots.iter().any(|d| (d.0 - x as i32).pow(2) + (d.1 - y as i32).pow(2) <= 36);
+            assert!(near_a_dot, "a blue pixel at ({x}, {y}) is no dot's");
+        }
+    }
+    for line in &picture.lines {
+        let [(x0, y0), (x1, y1)] = line.ends;
+        let samples: Vec<(i32, i32)> = (3..=7)
+            .map(|i| i as f32 / 10.0)
+            .map(|t| frame.to_pixel(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+            .collect();
+        let on_line = samples.iter().filter(|&&p| count_near(&image, p, 1, rgb(line.colour)) > 0).count();
+        assert!(on_line >= 4, "line {} is missing along {:?}", line.output + 1, line.ends);
+    }
+    // The title band holds dark text pixels.
+    let dark_title_pixels = (20..50)
+        .flat_map(|y| (0..image.width()).map(move |x| (x, y)))
+        .filter(|&(x, y)| image.get_pixel(x, y)[0] < 100)
+        .count();
+    assert!(dark_title_pixels > 100, "no title");
+}
+
+#[test]
+fn hand_placed_dots_and_lines_are_drawn_where_they_belong() {
+    let points = vec![(0.5, 0.5), (-0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (0.0, 0.0)];
+    // x = 0.25 (vertical), y = x (diagonal), a line outside the square (not drawn), y = -0.75.
+    let weight = vec![vec![4.0, 0.0], vec![1.0, -1.0], vec![1.0, 1.0], vec![0.0, 4.0]];
+    let picture = HiddenPicture::new(points, &weight, &[-1.0, 0.0, 5.0, 3.0], "hand-placed");
+    let ends: Vec<(usize, [(f32, f32); 2])> = picture.lines.iter().map(|l| (l.output, l.ends)).collect();
+    assert_eq!(
+        ends,
+        vec![
+            (0, [(0.25, -1.0), (0.25, 1.0)]),
+            (1, [(-1.0, -1.0), (1.0, 1.0)]),
+            (3, [(-1.0, -0.75), (1.0, -0.75)])
+        ]
+    );
+    let colours: Vec<RGBColor> = picture.lines.iter().map(|l| l.colour).collect();
+    assert_eq!(colours, COLOUR_CYCLE[..3]);
+    check_picture(&picture);
+
+    // The square's corners map to the plot area's corners.
+    let frame = picture.raster().unwrap().frame;
+    assert_eq!(frame.to_pixel(-1.0, -1.0), (frame.left, frame.bottom));
+    assert_eq!(frame.to_pixel(1.0, 1.0), (frame.right, frame.top));
+}
+
+#[test]
+fn a_trained_networks_picture_shows_its_hidden_activations_and_output_lines() {
+    let config = Config {
+        target: "question1".into(),
+        dim: 9,
+        hid: 2,
+        epochs: 100000,
+        stop: 0.02,
+        lr: 0.4,
+        mom: 0.9,
+        init: 0.001,
+        seed: 2,
+        device: hud::device::DeviceArg::Cpu,
+    };
+    let target = config.target().unwrap();
+    let run = encoder::train(&config, &target, tch::Device::Cpu, |_, _, _| Ok(())).unwrap();
+    let picture = HiddenPicture::of(&run.net, "question1").unwrap();
+    assert_eq!(picture.points.len(), 6);
+    // The dots are tanh(W[:, k] + b), read back from the weights.
+    let weight = Vec::<Vec<f32>>::try_from(run.net.in_hid.weight.detach()).unwrap();
+    let bias = Vec::<f32>::try_from(run.net.in_hid.bias.detach()).unwrap();
+    for (k, &(x, y)) in picture.points.iter().enumerate() {
+        assert!(
+            (x - (weight[0][k] + bias[0]).tanh()).abs() < 1e-6
+                && (y - (weight[1][k] + bias[1]).tanh()).abs() < 1e-6
+        );
+    }
+    // Each drawn line is where its output's net input is zero.
+    let out_weight = Vec::<Vec<f32>>::try_from(run.net.hid_out.weight.detach()).unwrap();
+    let out_bias = Vec::<f32>::try_from(run.net.hid_out.bias.detach()).unwrap();
+    assert!(!picture.lines.is_empty());
+    for line in &picture.lines {
+        let (w, c) = (&out_weight[line.output], out_bias[line.output]);
+        for (x, y) in line.ends {
+            assert!((w[0] * x + w[1] * y + c).abs() < 1e-4 * (w[0].abs() + w[1].abs() + c.abs()));
+        }
+    }
+    check_picture(&picture);
+}
+
+#[test]
+fn the_svg_has_a_circle_per_dot_and_a_path_per_line() {
+    let picture = HiddenPicture::new(
+        vec![(0.1, 0.2), (-0.3, 0.4)],
+        &[vec![1.0, 2.0], vec![0.0, 1.0]],
+        &[0.1, 0.5],
+        "svg",
+    );
+    let svg = picture.svg().unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert_eq!(svg.matches("<circle").count(), 2);
+    // Polylines are the ticks and the output lines; each output line is one in its colour.
+    for line in &picture.lines {
+        let stroke = format!("stroke=\"#{:02X}{:02X}{:02X}\"", line.colour.0, line.colour.1, line.colour.2);
+        let in_colour =
+            svg.split("<polyline").skip(1).filter(|e| e.split('>').next().unwrap().contains(&stroke));
+        assert_eq!(in_colour.count(), 1, "{stroke}");
+    }
+    assert!(svg.contains("hidden unit 1") && svg.contains("svg"));
+}
