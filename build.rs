@@ -5,22 +5,37 @@
 //!    found (passed on as DEP_TCH_LIBTORCH_LIB through its `links = "tch"`) goes into our rpath. The
 //!    linker's default --as-needed drops libtorch_cuda.so, which no symbol of ours references, and CUDA
 //!    then looks unavailable at run time (tch-rs issues #907, #980): link it again without that.
-//! 2. Build every fixture (`fixtures/**/*.json`) into the binary, for `hud verify` and the parity check
+//! 2. Compile `src/ops.cpp`, the few ATen calls tch binds without all their arguments, against the
+//!    same libtorch headers.
+//! 3. Build every fixture (`fixtures/**/*.json`) into the binary, for `hud verify` and the parity check
 //!    of `hud encoder`.
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    link_libtorch();
+    let lib = std::env::var("DEP_TCH_LIBTORCH_LIB")
+        .expect("torch-sys did not say where libtorch is; run scripts/setup.sh first");
+    compile_ops(Path::new(&lib));
+    link_libtorch(&lib);
     embed_fixtures();
 }
 
-fn link_libtorch() {
-    let lib = std::env::var("DEP_TCH_LIBTORCH_LIB")
-        .expect("torch-sys did not say where libtorch is; run scripts/setup.sh first");
+fn compile_ops(lib: &Path) {
+    println!("cargo:rerun-if-changed=src/ops.cpp");
+    cc::Build::new()
+        .cpp(true)
+        .file("src/ops.cpp")
+        .include(lib.join("../include"))
+        .flag("-std=c++17")
+        .define("_GLIBCXX_USE_CXX11_ABI", "1")
+        .warnings(false)
+        .compile("hud_ops");
+}
+
+fn link_libtorch(lib: &str) {
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
     println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
-    if Path::new(&lib).join("libtorch_cuda.so").exists() {
+    if Path::new(lib).join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-ltorch_cuda");
     }
     println!("cargo:rustc-link-arg=-ltorch");

@@ -134,7 +134,6 @@ impl Config {
 
 /// A trained network and the loss of each epoch.
 pub struct Run {
-    pub vs: nn::VarStore,
     pub net: EncModel,
     pub losses: Vec<f32>,
 }
@@ -159,10 +158,9 @@ pub fn train(
     let input = target.inputs().to_device(device);
     let target = target.tensor().to_device(device);
     let schedule = Schedule { epochs: config.epochs, stop: config.stop, lr: config.lr, mom: config.mom };
-    let losses = train_full_batch(&vs, &net, &input, &target, &schedule, |epoch, loss| {
-        after_epoch(epoch, loss, &net)
-    })?;
-    Ok(Run { vs, net, losses })
+    let losses =
+        train_full_batch(&net, &input, &target, &schedule, |epoch, loss| after_epoch(epoch, loss, &net))?;
+    Ok(Run { net, losses })
 }
 
 /// A run as JSON: its config, the loss of every epoch and the final weights.

@@ -3,9 +3,10 @@
 //! `tch::nn::linear` creates its bias before its weight and draws the weight from a different bound
 //! than `torch.nn.Linear`; [`Linear::new`] mirrors `torch.nn.Linear.reset_parameters` instead.
 
+use anyhow::Result;
 use std::sync::Mutex;
 use tch::nn::{self, Init, Module};
-use tch::Tensor;
+use tch::{Reduction, Tensor};
 
 /// Runs `build` right after `torch.manual_seed(seed)`, holding a process-wide lock: the default
 /// generator is global, so two threads seeding and drawing at once would get each other's numbers.
@@ -78,6 +79,45 @@ impl EncModel {
         });
     }
 
+    /// The parameters in `net.parameters()` order: `in_hid.weight`, `in_hid.bias`, `hid_out.weight`,
+    /// `hid_out.bias`.
+    pub fn parameters(&self) -> [Tensor; 4] {
+        [&self.in_hid.weight, &self.in_hid.bias, &self.hid_out.weight, &self.hid_out.bias]
+            .map(Tensor::shallow_clone)
+    }
+
+    /// The mean binary cross-entropy of the outputs against `target`, and its gradient for each
+    /// parameter (in [`EncModel::parameters`] order): what `loss.backward()` leaves in `.grad`, bit for
+    /// bit, computed by the ATen kernels autograd calls, in its order, without recording a graph
+    /// (autograd's bookkeeping is most of an epoch's time for a network this small). The backward
+    /// formulas are those of PyTorch's derivatives.yaml: `binary_cross_entropy_backward`,
+    /// `sigmoid_backward` and `tanh_backward`; for `addmm(b, x, W.t())` the bias gets the gradient
+    /// summed over the batch (`sum_to`), `W` gets `grad.t().mm(x)` (`mm_mat2_backward` for the
+    /// transposed, column-major `W.t()`), and `x` gets `grad.mm(W)` (`mm_mat1_backward`).
+    pub fn loss_and_gradients(&self, input: &Tensor, target: &Tensor) -> Result<(Tensor, [Tensor; 4])> {
+        let _no_grad = tch::no_grad_guard();
+        let hidden = self.in_hid.forward(input).tanh();
+        let output = self.hid_out.forward(&hidden).sigmoid();
+        let loss = output.f_binary_cross_entropy(target, None::<Tensor>, Reduction::Mean).map_err(|e| {
+            // It rejects outputs outside [0, 1], NaN among them.
+            if output.isnan().any().int64_value(&[]) != 0 {
+                anyhow::Error::new(NanOutputs)
+            } else {
+                crate::train::torch_error(e)
+            }
+        })?;
+        let grad_output =
+            output.binary_cross_entropy_backward(&loss.ones_like(), target, None::<Tensor>, Reduction::Mean);
+        let grad_out_sum = Tensor::sigmoid_backward(&grad_output, &output);
+        let grad_out_bias = sum_over_batch(&grad_out_sum);
+        let grad_out_weight = grad_out_sum.tr().mm(&hidden);
+        let grad_hidden = grad_out_sum.mm(&self.hid_out.weight);
+        let grad_hid_sum = Tensor::tanh_backward(&grad_hidden, &hidden);
+        let grad_hid_bias = sum_over_batch(&grad_hid_sum);
+        let grad_hid_weight = grad_hid_sum.tr().mm(input);
+        Ok((loss, [grad_hid_weight, grad_hid_bias, grad_out_weight, grad_out_bias]))
+    }
+
     /// The hidden units' activations, `tanh(in_hid(input))`.
     pub fn hidden(&self, input: &Tensor) -> Tensor {
         self.in_hid.forward(input).tanh()
@@ -93,6 +133,23 @@ impl EncModel {
         })
     }
 }
+
+/// `at::sum_to(grad, bias.sizes())` for a bias broadcast over the batch: `sum(0, keepdim=true)`, viewed.
+fn sum_over_batch(grad: &Tensor) -> Tensor {
+    grad.sum_dim_intlist(&[0i64][..], true, None).view([-1])
+}
+
+/// The network's outputs became NaN, so its loss is undefined: the run diverged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NanOutputs;
+
+impl std::fmt::Display for NanOutputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the network's outputs became NaN")
+    }
+}
+
+impl std::error::Error for NanOutputs {}
 
 impl Module for EncModel {
     fn forward(&self, input: &Tensor) -> Tensor {
@@ -116,6 +173,41 @@ mod tests {
         assert!(f64::try_from(layer.bias.abs().max()).unwrap() <= bound);
         let names: Vec<String> = vs.variables().into_keys().collect();
         assert!(names.contains(&"l.weight".to_string()) && names.contains(&"l.bias".to_string()));
+    }
+
+    #[test]
+    fn explicit_gradients_equal_autograds_bit_for_bit() {
+        for (seed, (items, hid, outputs)) in [(0, (9, 2, 9)), (5, (8, 3, 8)), (7, (16, 2, 8)), (9, (5, 1, 3))]
+        {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let (net, target) = seeded(seed, || {
+                let mut net = EncModel::new(&vs.root(), items, hid, outputs);
+                net.init_weights(0.7);
+                let _ = tch::no_grad(|| net.hid_out.bias.uniform_(-0.5, 0.5));
+                let target = Tensor::rand([items, outputs], (Kind::Float, Device::Cpu)).round();
+                (net, target)
+            });
+            let input = Tensor::eye(items, (Kind::Float, Device::Cpu));
+            let loss = net.forward(&input).binary_cross_entropy(&target, None::<Tensor>, Reduction::Mean);
+            loss.backward();
+            let (ours, grads) = net.loss_and_gradients(&input, &target).unwrap();
+            assert!(ours.equal(&loss.detach()), "seed {seed}: loss");
+            for (param, grad) in net.parameters().iter().zip(&grads) {
+                assert!(param.grad().equal(grad), "seed {seed}: gradient of a {:?} parameter", param.size());
+            }
+        }
+    }
+
+    #[test]
+    fn nan_outputs_are_named() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = seeded(0, || EncModel::new(&vs.root(), 3, 2, 3));
+        let _ = tch::no_grad(|| net.hid_out.bias.shallow_clone().fill_(f64::NAN));
+        let err = net.loss_and_gradients(
+            &Tensor::eye(3, (Kind::Float, Device::Cpu)),
+            &Tensor::eye(3, (Kind::Float, Device::Cpu)),
+        );
+        assert!(err.unwrap_err().is::<NanOutputs>());
     }
 
     #[test]

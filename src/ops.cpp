@@ -1,0 +1,21 @@
+// ATen operations that tch 0.24 binds without all their arguments: `add_` without `alpha`, which
+// Python's optimisers use (`param.add_(grad, alpha=-lr)`, one rounding per element where
+// `param.add_(grad * -lr)` takes two). Each returns nullptr, or the error message (free it with
+// hud_free_error); tch's tensor handles are `at::Tensor *`.
+#include <ATen/core/Tensor.h>
+#include <cstdlib>
+#include <cstring>
+
+extern "C" {
+
+char *hud_add_scaled_(at::Tensor *self, const at::Tensor *other, double alpha) {
+  try {
+    self->add_(*other, alpha);
+    return nullptr;
+  } catch (const std::exception &e) {
+    return strdup(e.what());
+  }
+}
+
+void hud_free_error(char *message) { free(message); }
+}
