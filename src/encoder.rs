@@ -192,7 +192,7 @@ impl Trace {
 
     /// Compares `ours` with this reference: epochs, loss per epoch, weights.
     pub fn compare(&self, name: &str, ours: &Trace) -> Report {
-        let mut report = Report::new(name, self.loss.len(), ours.loss.len());
+        let mut report = Report::new(name, self.epochs as usize, ours.epochs as usize);
         report.compare_losses(&self.loss, &ours.loss);
         report.compare_weights(self.in_hid.values(), ours.in_hid.values());
         report.compare_weights(self.hid_out.values(), ours.hid_out.values());

@@ -53,11 +53,11 @@ impl Fixture {
         serde_json::from_str(&self.text).with_context(|| format!("{} is not a valid trace", self.name))
     }
 
-    /// A file named in the fixture, relative to the fixture's folder; names that are not files
-    /// (`input`, `star16`, ...) and absolute paths are left as they are.
+    /// A file named in the fixture: relative to the fixture's folder where it is there, else as
+    /// written (relative to the working folder); names that are not files (`input`, ...) stay.
     pub fn resolve_path(&self, name: &str) -> String {
         match &self.dir {
-            Some(dir) if !crate::targets::NAMES.contains(&name) && Path::new(name).is_relative() => {
+            Some(dir) if !crate::targets::NAMES.contains(&name) && dir.join(name).exists() => {
                 dir.join(name).display().to_string()
             }
             _ => name.to_string(),

@@ -9,6 +9,7 @@
 
 use crate::files;
 use crate::model::EncModel;
+use crate::trace::LinearTrace;
 use anyhow::{anyhow, bail, ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -172,10 +173,9 @@ impl HiddenPicture {
         let hid = net.in_hid.weight.size()[0];
         ensure!(hid == 2, "the hidden-unit picture needs 2 hidden units, this network has {hid}");
         let points = Vec::<Vec<f32>>::try_from(net.hidden_points().to_device(tch::Device::Cpu))?;
-        let weight = Vec::<Vec<f32>>::try_from(net.hid_out.weight.to_device(tch::Device::Cpu).detach())?;
-        let bias = Vec::<f32>::try_from(net.hid_out.bias.to_device(tch::Device::Cpu).detach())?;
         let points = points[0].iter().copied().zip(points[1].iter().copied()).collect();
-        Ok(Self::new(points, &weight, &bias, title))
+        let outputs = LinearTrace::of(&net.hid_out)?;
+        Ok(Self::new(points, &outputs.weight, &outputs.bias, title))
     }
 
     /// The picture of points and of the lines `weight[i] . h + bias[i] = 0`.
