@@ -1,4 +1,4 @@
-//! Two jobs before compiling hud:
+//! Three jobs before compiling hud:
 //!
 //! 1. Let the binaries find libtorch at run time without LD_LIBRARY_PATH, and keep CUDA linked.
 //!    torch-sys's own rpath does not reach the crates that depend on it, so the libtorch folder it

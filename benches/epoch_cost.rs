@@ -57,7 +57,7 @@ fn encoder() -> (nn::VarStore, EncModel, Tensor, Tensor) {
 
 fn main() {
     let (_vs, net, input, target) = encoder();
-    let params = net.parameters();
+    let mut params = net.parameters();
     let mut sgd = Sgd::new(0.4, 0.9);
     let mut phases =
         Phases::new(&["forward + explicit backward", "SGD step (12 in-place ops)", "loss.item()"]);
@@ -65,7 +65,7 @@ fn main() {
         phases.start();
         let (loss, grads) = net.loss_and_gradients(&input, &target).unwrap();
         phases.lap(0);
-        sgd.step(&params, &grads).unwrap();
+        sgd.step(&mut params, &grads).unwrap();
         phases.lap(1);
         let _ = f32::try_from(&loss).unwrap();
         phases.lap(2);

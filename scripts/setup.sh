@@ -9,7 +9,9 @@
 #
 # Honoured: LIBTORCH (a libtorch folder with include/ and lib/, used instead of the wheel's),
 # HUD_PYTHON (a Python with torch 2.11.0, used instead of the cache's), HUD_CACHE (the cache folder;
-# default ${XDG_CACHE_HOME:-~/.cache}/hud). With both LIBTORCH and HUD_PYTHON set nothing is downloaded.
+# default ${XDG_CACHE_HOME:-~/.cache}/hud). With LIBTORCH set, nothing is downloaded for building and
+# running hud; the tests and the benchmark also need the Python reference (HUD_NEED_PYTHON=1), which
+# HUD_PYTHON provides without a download.
 #
 # Use: `scripts/setup.sh` or `source scripts/setup.sh` (then LIBTORCH and HUD_PYTHON are exported).
 set -euo pipefail
@@ -39,10 +41,12 @@ hud_install_venv() {
     exec 9>&-
 }
 
-if [ -z "${HUD_PYTHON:-}" ] || [ -z "${LIBTORCH:-}" ]; then
+if [ -z "${LIBTORCH:-}" ] || { [ -n "${HUD_NEED_PYTHON:-}" ] && [ -z "${HUD_PYTHON:-}" ]; }; then
     hud_install_venv
 fi
-HUD_PYTHON=${HUD_PYTHON:-$hud_venv/bin/python}
+if [ -z "${HUD_PYTHON:-}" ] && [ -f "$hud_venv/.complete" ]; then
+    HUD_PYTHON=$hud_venv/bin/python
+fi
 if [ -z "${LIBTORCH:-}" ]; then
     LIBTORCH=$("$HUD_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 fi
@@ -50,10 +54,14 @@ fi
     hud_say "LIBTORCH=$LIBTORCH has no lib/ and include/ folders"
     exit 1
 }
-export LIBTORCH HUD_PYTHON
+export LIBTORCH
+hud_config=$(printf '# Written by scripts/setup.sh: where libtorch and the reference Python are.\n[env]\nLIBTORCH = "%s"\n' "$LIBTORCH")
+if [ -n "${HUD_PYTHON:-}" ]; then
+    export HUD_PYTHON
+    hud_config=$(printf '%s\nHUD_PYTHON = "%s"\n' "$hud_config" "$HUD_PYTHON")
+fi
 
 # Written only when it changes, so that cargo sees a stable configuration and rebuilds nothing.
-hud_config=$(printf '# Written by scripts/setup.sh: where libtorch and the reference Python are.\n[env]\nLIBTORCH = "%s"\nHUD_PYTHON = "%s"\n' "$LIBTORCH" "$HUD_PYTHON")
 mkdir -p "$hud_root/.cargo"
 if [ "$(cat "$hud_root/.cargo/config.toml" 2>/dev/null)" != "$hud_config" ]; then
     printf '%s\n' "$hud_config" >"$hud_root/.cargo/config.toml"

@@ -23,11 +23,4 @@ impl DeviceArg {
             DeviceArg::Cuda => bail!("--device cuda: CUDA is not available here (no GPU or no driver found)"),
         }
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DeviceArg::Cpu => "cpu",
-            DeviceArg::Cuda => "cuda",
-        }
-    }
 }

@@ -25,6 +25,11 @@ pub fn without_backtrace(message: &str) -> &str {
     first.trim_end().trim_end_matches("\\n").trim_end()
 }
 
+/// An error from libtorch, one line: its message without the C++ backtrace.
+pub fn libtorch_error(message: &str) -> anyhow::Error {
+    anyhow::anyhow!("libtorch: {}", without_backtrace(message))
+}
+
 /// Makes a panic (a libtorch error inside one of tch's infallible calls, or a bug) end the process
 /// with one `error:` line instead of a backtrace, as every other failure does.
 pub fn report_panics_in_one_line() {

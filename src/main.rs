@@ -1,5 +1,6 @@
 //! The `hud` command: parses the arguments and hands them to the script's module.
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 /// Hidden unit dynamics: the COMP9444 PyTorch lab scripts in Rust, bit for bit with PyTorch on CPU.
@@ -20,7 +21,25 @@ enum Command {
 
 fn main() {
     hud::report_panics_in_one_line();
-    let result = match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version (to stdout), and a bare `hud` (its help, to stderr).
+        Err(e) if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
+        Err(e) => {
+            // clap's first line is the `error: ...` itself; of the lines after it (usage, tips), only
+            // the possible values are worth keeping.
+            let message = e.to_string();
+            let first = message.lines().next().unwrap_or("error: invalid arguments");
+            match message.lines().map(str::trim).find(|l| l.starts_with("[possible values")) {
+                Some(values) => eprintln!("{first} {values}"),
+                None => eprintln!("{first}"),
+            }
+            std::process::exit(2);
+        }
+    };
+    let result = match cli.command {
         Command::Encoder(args) => hud::encoder::run(args),
         Command::Verify(args) => hud::parity::run(args),
     };

@@ -35,7 +35,7 @@ impl Linear {
         let gain = (2.0 / (1.0 + a.powi(2))).sqrt();
         let std = gain / fan_in.sqrt();
         let weight_bound = 3f64.sqrt() * std;
-        let bias_bound = if in_features > 0 { 1.0 / fan_in.sqrt() } else { 0.0 };
+        let bias_bound = 1.0 / fan_in.sqrt();
         let weight = path.var(
             "weight",
             &[out_features, in_features],
@@ -98,12 +98,17 @@ impl EncModel {
         let _no_grad = tch::no_grad_guard();
         let hidden = self.in_hid.forward(input).tanh();
         let output = self.hid_out.forward(&hidden).sigmoid();
+        let has_nan = || output.isnan().any().int64_value(&[]) != 0;
+        // On CUDA binary_cross_entropy checks its input with a device-side assert, which would wreck
+        // the CUDA context: look first. On the CPU it returns an error, and only then do we look.
+        if output.device().is_cuda() && has_nan() {
+            return Err(NanOutputs.into());
+        }
         let loss = output.f_binary_cross_entropy(target, None::<Tensor>, Reduction::Mean).map_err(|e| {
-            // It rejects outputs outside [0, 1], NaN among them.
-            if output.isnan().any().int64_value(&[]) != 0 {
-                anyhow::Error::new(NanOutputs)
+            if has_nan() {
+                NanOutputs.into()
             } else {
-                crate::train::torch_error(e)
+                crate::libtorch_error(&e.to_string())
             }
         })?;
         let grad_output =
@@ -163,7 +168,7 @@ mod tests {
     use tch::{Device, Kind};
 
     #[test]
-    fn linear_draws_weight_then_bias_within_pytorch_bounds() {
+    fn linear_layers_have_pytorchs_names_shapes_and_bounds() {
         let vs = nn::VarStore::new(Device::Cpu);
         let layer = seeded(0, || Linear::new(vs.root() / "l", 9, 2));
         assert_eq!(layer.weight.size(), [2, 9]);

@@ -1,6 +1,7 @@
 // ATen operations that tch 0.24 binds without all their arguments: `add_` without `alpha`, which
-// Python's optimisers use (`param.add_(grad, alpha=-lr)`, one rounding per element where
-// `param.add_(grad * -lr)` takes two). Each returns nullptr, or the error message (free it with
+// Python's optimisers use (`param.add_(grad, alpha=-lr)`). Parity needs the very kernel Python calls:
+// ATen's add fuses the multiply and the add (one rounding) in its vector loop, so `param.add_(grad * -lr)`
+// (two roundings) differs in the last bit. Each returns nullptr, or the error message (free it with
 // hud_free_error); tch's tensor handles are `at::Tensor *`.
 #include <ATen/core/Tensor.h>
 #include <cstdlib>

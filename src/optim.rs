@@ -21,10 +21,10 @@ impl Sgd {
     /// One step of `_single_tensor_sgd`: for each parameter, on the first step `buf = grad.clone()`,
     /// then `buf.mul_(momentum).add_(grad, alpha=1)`; then `param.add_(buf, alpha=-lr)` (with no
     /// momentum, `param.add_(grad, alpha=-lr)`). `params` and `grads` pair up in order.
-    pub fn step(&mut self, params: &[Tensor], grads: &[Tensor]) -> Result<()> {
+    pub fn step(&mut self, params: &mut [Tensor], grads: &[Tensor]) -> Result<()> {
         let _no_grad = tch::no_grad_guard();
         self.momentum_buffers.resize_with(params.len(), || None);
-        for ((param, grad), buffer) in params.iter().zip(grads).zip(&mut self.momentum_buffers) {
+        for ((param, grad), buffer) in params.iter_mut().zip(grads).zip(&mut self.momentum_buffers) {
             let step = if self.momentum == 0.0 {
                 grad
             } else {
@@ -37,7 +37,7 @@ impl Sgd {
                 }
                 buffer.as_ref().unwrap()
             };
-            add_scaled_(&mut param.shallow_clone(), step, -self.lr)?;
+            add_scaled_(param, step, -self.lr)?;
         }
         Ok(())
     }
@@ -55,7 +55,7 @@ mod tests {
         for momentum in [0.0, 0.9] {
             let vs = tch::nn::VarStore::new(tch::Device::Cpu);
             let param = vs.root().var("p", &[23], tch::nn::Init::Uniform { lo: -1.0, up: 1.0 });
-            let ours = param.detach().copy();
+            let mut ours = param.detach().copy();
             let mut reference = tch::nn::Sgd { momentum, ..Default::default() }.build(&vs, 0.37).unwrap();
             let mut sgd = Sgd::new(0.37, momentum);
             for step in 0..5 {
@@ -65,7 +65,7 @@ mod tests {
                 reference.zero_grad();
                 (&param * &grad).sum(tch::Kind::Float).backward();
                 reference.step();
-                sgd.step(&[ours.shallow_clone()], &[grad]).unwrap();
+                sgd.step(std::slice::from_mut(&mut ours), &[grad]).unwrap();
                 assert!(param.detach().equal(&ours), "momentum {momentum}, step {step}");
             }
         }

@@ -253,8 +253,10 @@ impl HiddenPicture {
             .map_err(plot_error)?;
         // Each line's number in a small box of its colour, placed along the line clear of the dots and
         // of the other lines' numbers.
-        let to_pixel = |p: (f32, f32)| chart.backend_coord(&p);
-        let label_places = self.line_label_places(to_pixel);
+        let ((left, bottom), (right, top)) =
+            (chart.backend_coord(&(-1.0, -1.0)), chart.backend_coord(&(1.0, 1.0)));
+        let frame = Frame { left, right, bottom, top };
+        let label_places = self.line_label_places(&frame);
         chart
             .draw_series(self.lines.iter().zip(label_places).map(|(line, at)| {
                 let label = format!("{}", line.output + 1);
@@ -265,14 +267,13 @@ impl HiddenPicture {
                     + Text::new(label, (0, 0), anchored(14, HPos::Center, VPos::Center).color(&line.colour))
             }))
             .map_err(plot_error)?;
-        let ((left, bottom), (right, top)) =
-            (chart.backend_coord(&(-1.0, -1.0)), chart.backend_coord(&(1.0, 1.0)));
-        Ok(Frame { left, right, bottom, top })
+        Ok(frame)
     }
 
     /// Where each line's number goes: the first of several places along the line whose box is clear
     /// of the dots and of the numbers already placed, else the place farthest from them.
-    fn line_label_places(&self, to_pixel: impl Fn((f32, f32)) -> (i32, i32)) -> Vec<(f32, f32)> {
+    pub fn line_label_places(&self, frame: &Frame) -> Vec<(f32, f32)> {
+        let to_pixel = |(x, y): (f32, f32)| frame.to_pixel(x, y);
         const ALONG: [f32; 7] = [0.1, 0.9, 0.25, 0.75, 0.4, 0.6, 0.5];
         let dots: Vec<(i32, i32)> = self.points.iter().map(|&p| to_pixel(p)).collect();
         let mut placed: Vec<(i32, i32)> = Vec::new();

@@ -6,6 +6,7 @@
 use crate::model::Linear;
 use anyhow::Result;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use tch::Tensor;
 
 /// Serde helpers for `Vec<f32>` written exactly (see the module's notes).
 pub mod exact_f32 {
@@ -51,9 +52,19 @@ impl LinearTrace {
         })
     }
 
+    /// The layer with these parameters (on the CPU, not trainable).
+    pub fn to_linear(&self) -> Linear {
+        let (rows, cols) = (self.weight.len() as i64, self.weight.first().map_or(0, Vec::len) as i64);
+        let weight: Vec<f32> = self.weight.iter().flatten().copied().collect();
+        Linear {
+            weight: Tensor::from_slice(&weight).view([rows, cols]),
+            bias: Tensor::from_slice(&self.bias),
+        }
+    }
+
     /// Every number, weights then biases, for element-wise comparison.
-    pub fn values(&self) -> impl Iterator<Item = f32> + '_ {
-        self.weight.iter().flatten().chain(&self.bias).copied()
+    pub fn values(&self) -> Vec<f32> {
+        self.weight.iter().flatten().chain(&self.bias).copied().collect()
     }
 }
 
@@ -68,7 +79,7 @@ mod tests {
         let trace = LinearTrace { weight: vec![values.clone()], bias: values.clone() };
         let text = serde_json::to_string(&trace).unwrap();
         let back: LinearTrace = serde_json::from_str(&text).unwrap();
-        for (a, b) in trace.values().zip(back.values()) {
+        for (a, b) in trace.values().into_iter().zip(back.values()) {
             assert_eq!(a.to_bits(), b.to_bits());
         }
     }

@@ -14,11 +14,6 @@ use tch::Tensor;
 
 const ADVICE: &str = "try a smaller --lr, --mom or --init";
 
-/// A libtorch error, without its C++ backtrace.
-pub fn torch_error(error: tch::TchError) -> anyhow::Error {
-    anyhow::anyhow!("libtorch: {}", crate::without_backtrace(&error.to_string()))
-}
-
 /// The hyper-parameters of the encoder's training loop.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Schedule {
@@ -42,26 +37,52 @@ pub fn train_full_batch(
     schedule: &Schedule,
     mut after_epoch: impl FnMut(u64, f32) -> Result<()>,
 ) -> Result<Vec<f32>> {
-    let params = net.parameters();
+    let mut params = net.parameters();
     let mut optimizer = Sgd::new(schedule.lr, schedule.mom);
-    let stop = schedule.stop as f32;
     let mut losses = Vec::new();
     let mut epoch = 0;
-    let mut keep_going = 1.0 > schedule.stop;
+    let mut keep_going = starts(schedule.stop);
     while epoch < schedule.epochs && keep_going {
         epoch += 1;
         let (loss, grads) = match net.loss_and_gradients(input, target) {
             Err(e) if e.is::<NanOutputs>() => bail!("the run diverged at epoch {epoch}: {e} ({ADVICE})"),
             result => result?,
         };
-        optimizer.step(&params, &grads)?;
+        optimizer.step(&mut params, &grads)?;
+        // Binary cross-entropy clamps its logarithms at -100, so a loss from outputs that are not NaN
+        // is finite.
         let loss = f32::try_from(&loss)?;
-        if !loss.is_finite() {
-            bail!("the run diverged at epoch {epoch}: the loss became {loss} ({ADVICE})");
-        }
         losses.push(loss);
         after_epoch(epoch, loss)?;
-        keep_going = loss > stop;
+        keep_going = above_stop(loss, schedule.stop);
     }
     Ok(losses)
+}
+
+/// Whether the script's loop runs at all: `loss = 1.0` is a Python float there, so `loss > stop`
+/// compares in f64.
+fn starts(stop: f64) -> bool {
+    1.0 > stop
+}
+
+/// The script's `loss > stop` after an epoch: a float32 tensor against a Python float, which PyTorch
+/// compares in float32, with `stop` rounded to f32.
+fn above_stop(loss: f32, stop: f64) -> bool {
+    loss > stop as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stop_test_is_pytorchs_float32_comparison() {
+        // f32(0.1) = 0.100000001490116..., above 0.1: PyTorch's `tensor(0.1) > 0.1` is False, so a loss
+        // of f32(0.1) stops the run, where a comparison in f64 would carry on.
+        assert!(f64::from(0.1f32) > 0.1);
+        assert!(!above_stop(0.1f32, 0.1));
+        assert!(above_stop(0.1f32.next_up(), 0.1));
+        assert!(!above_stop(0.02, 0.02) && above_stop(f32::MIN_POSITIVE, 0.0) && !above_stop(0.0, 0.0));
+        assert!(starts(0.99) && !starts(1.0));
+    }
 }

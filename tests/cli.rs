@@ -9,16 +9,15 @@ use predicates::str::contains;
 
 #[test]
 fn encoder_writes_the_picture_and_a_trace_of_every_epoch() {
-    // The lines PyTorch printed, from its saved run of this config.
-    let reference: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(common::repo_file("fixtures/encoder/question1-seed2.json")).unwrap(),
-    )
-    .unwrap();
-    let lines: String = [50, 100, 150]
-        .iter()
-        .map(|&e| format!("ep{e:3}: loss = {:7.4}\n", reference["loss"][e - 1].as_f64().unwrap()))
-        .collect();
-    assert_eq!(lines.lines().next(), Some("ep 50: loss =  0.6477"));
+    // The lines PyTorch prints for this config (the reference generator prints the script's lines).
+    let python = std::process::Command::new(common::python())
+        .arg(common::repo_file("fixtures/encoder_reference.py"))
+        .args(["--target", "question1", "--seed", "2", "--print-every", "50", "--out", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(python.status.success(), "{}", String::from_utf8_lossy(&python.stderr));
+    let lines = String::from_utf8(python.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 3);
 
     let dir = tempfile::tempdir().unwrap();
     hud()
@@ -171,7 +170,8 @@ fn refuses(args: &[&str], message: &str) {
     let output = hud()
         .arg("encoder")
         .args(args)
-        .args(["--epochs", "20", "--seed", "1"])
+        .args(["--seed", "1"])
+        .args(if args.contains(&"--epochs") { &[][..] } else { &["--epochs", "20"][..] })
         .current_dir(&dir)
         .assert()
         .failure()
@@ -211,11 +211,26 @@ fn unwritable_outputs_are_refused_before_training() {
     refuses(&["--out", "encoder.jpg"], "the picture's name must end in .png or .svg");
     refuses(&["--out", "folder.png"], "cannot write folder.png: it is a folder");
     refuses(&["--trace", "missing/trace.json"], "cannot write missing/trace.json");
+    refuses(&["--trace", "run.png", "--out", "run.png"], "--trace and --out both name run.png");
 }
 
 #[test]
-fn a_diverging_run_stops_with_a_message() {
+fn a_diverging_run_stops_with_a_message_and_leaves_nothing() {
     refuses(&["--init", "3e38"], "the run diverged at epoch 1: the network's outputs became NaN");
+    // This one diverges at epoch 64, after --plot drew epoch 50: that picture goes too.
+    refuses(&["--mom", "5", "--plot", "--epochs", "100"], "the run diverged at epoch 64");
+}
+
+#[test]
+fn malformed_arguments_get_one_line() {
+    refuses(&["--epochs", "-1"], "error: invalid value '-1' for '--epochs <EPOCHS>'");
+    refuses(&["--dim", "abc"], "error: invalid value 'abc' for '--dim <DIM>'");
+    refuses(&["--seed", "-1"], "error: invalid value '-1' for '--seed <SEED>'");
+    refuses(
+        &["--device", "gpu"],
+        "error: invalid value 'gpu' for '--device <DEVICE>' [possible values: cpu, cuda]",
+    );
+    refuses(&["--bogus"], "error: unexpected argument '--bogus' found");
 }
 
 #[test]

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{hud, python, repo_file};
+use hud::model::{seeded, Linear};
 use hud::parity::{self, Fixture};
+use hud::trace::LinearTrace;
 use rand::Rng;
 use std::process::Command;
 
@@ -98,4 +100,37 @@ fn hud_encoder_prints_the_seed_scripts_lines_after_manual_seed() {
     assert_eq!(ours.lines().last(), Some("ep15600: loss =  0.0201"));
     assert!(hud_dir.path().join("encoder.png").is_file());
     assert!(python_dir.path().join("encoder.png").is_file());
+}
+
+#[test]
+fn linear_layers_draw_what_torch_nn_linear_draws() {
+    // Two layers in a row after each seed, as the encoder builds them: the second's numbers depend
+    // on how many the first drew, and each layer's on drawing its weight before its bias.
+    let shapes = [(0u64, 9i64, 2i64), (3, 2, 9), (7, 7, 3), (11, 1, 5)];
+    let python_code = r#"
+import json, sys, torch
+out = []
+for seed, i, o in json.loads(sys.argv[1]):
+    torch.manual_seed(seed)
+    layers = [torch.nn.Linear(i, o), torch.nn.Linear(o, i)]
+    out.append([{"weight": l.weight.tolist(), "bias": l.bias.tolist()} for l in layers])
+print(json.dumps(out))
+"#;
+    let output = Command::new(python())
+        .arg("-c")
+        .arg(python_code)
+        .arg(serde_json::to_string(&shapes).unwrap())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let torch_layers: Vec<Vec<LinearTrace>> = serde_json::from_slice(&output.stdout).unwrap();
+    for (&(seed, i, o), theirs) in shapes.iter().zip(&torch_layers) {
+        let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+        let ours = seeded(seed, || [Linear::new(vs.root() / "a", i, o), Linear::new(vs.root() / "b", o, i)]);
+        for (layer, theirs) in ours.iter().zip(theirs) {
+            let ours = LinearTrace::of(layer).unwrap();
+            let bits = |t: &LinearTrace| t.values().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&ours), bits(theirs), "seed {seed}, Linear({i}, {o}) then Linear({o}, {i})");
+        }
+    }
 }

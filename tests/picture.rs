@@ -1,7 +1,11 @@
-//! The hidden-unit picture, decoded: blue dots where the weights put the inputs, each output's line in
-//! its colour where `plot_hidden` clips it, and nothing blue anywhere else.
+//! The hidden-unit picture: the same dots, lines and colours as the course's own `plot_hidden` draws
+//! with matplotlib, and, decoded, blue dots where the weights put the inputs, each output's line in
+//! its colour, and nothing blue anywhere else.
 
-use hud::encoder::{self, Config};
+mod common;
+
+use hud::encoder::{self, Config, Trace};
+use hud::model::EncModel;
 use hud::plot::{HiddenPicture, Raster, COLOUR_CYCLE, DOT_BLUE};
 use image::{Rgb, RgbImage};
 use plotters::style::RGBColor;
@@ -48,14 +52,25 @@ fn check_picture(picture: &HiddenPicture) {
             assert!(near_a_dot, "a blue pixel at ({x}, {y}) is no dot's");
         }
     }
+    // Each line's colour along it, away from the numbered boxes (drawn in the same colour).
+    let labels: Vec<(i32, i32)> =
+        picture.line_label_places(&frame).iter().map(|&(x, y)| frame.to_pixel(x, y)).collect();
     for line in &picture.lines {
         let [(x0, y0), (x1, y1)] = line.ends;
-        let samples: Vec<(i32, i32)> = (3..=7)
-            .map(|i| i as f32 / 10.0)
+        let samples: Vec<(i32, i32)> = (2..=18)
+            .map(|i| i as f32 / 20.0)
             .map(|t| frame.to_pixel(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+            .filter(|p| labels.iter().all(|l| (p.0 - l.0).abs() > 16 || (p.1 - l.1).abs() > 12))
             .collect();
         let on_line = samples.iter().filter(|&&p| count_near(&image, p, 1, rgb(line.colour)) > 0).count();
-        assert!(on_line >= 4, "line {} is missing along {:?}", line.output + 1, line.ends);
+        // Lines drawn later may cross it.
+        assert!(
+            on_line * 5 >= samples.len() * 4 && samples.len() >= 5,
+            "line {} is missing along {:?}: {on_line} of {} samples",
+            line.output + 1,
+            line.ends,
+            samples.len()
+        );
     }
     // The title band holds dark text pixels.
     let dark_title_pixels = (20..50)
@@ -149,4 +164,81 @@ fn the_svg_has_a_circle_per_dot_and_a_path_per_line() {
         assert_eq!(in_colour.count(), 1, "{stroke}");
     }
     assert!(svg.contains("hidden unit 1") && svg.contains("svg"));
+}
+
+/// The dots and lines `plot_hidden` (the course script's own function, run by matplotlib) draws for
+/// each saved fixture with two hidden units, as JSON: per fixture, the dots' x and y, and per line its
+/// x, y and colour.
+const PLOT_HIDDEN: &str = r#"
+import json, runpy, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import torch
+course = runpy.run_path(sys.argv[1])
+result = []
+for path in sys.argv[2:]:
+    trace = json.load(open(path))
+    w1, w2 = torch.tensor(trace["in_hid"]["weight"]), torch.tensor(trace["hid_out"]["weight"])
+    net = course["EncModel"](w1.shape[1], 2, w2.shape[0])
+    net.in_hid.weight.data, net.in_hid.bias.data = w1, torch.tensor(trace["in_hid"]["bias"])
+    net.hid_out.weight.data, net.hid_out.bias.data = w2, torch.tensor(trace["hid_out"]["bias"])
+    plt.figure()
+    course["plot_hidden"](net)
+    dots, *lines = plt.gca().get_lines()
+    xy = lambda line: [[float(v) for v in line.get_xdata()], [float(v) for v in line.get_ydata()]]
+    colour = lambda line: matplotlib.colors.to_hex(line.get_color())
+    result.append({"dots": xy(dots), "dot_colour": colour(dots),
+                   "lines": [xy(line) + [colour(line)] for line in lines]})
+    plt.close()
+print(json.dumps(result))
+"#;
+
+#[test]
+fn dots_lines_and_colours_are_those_plot_hidden_draws() {
+    let mut fixtures: Vec<_> = std::fs::read_dir(common::repo_file("fixtures/encoder"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let trace: Trace = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+            trace.config.hid == 2
+        })
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 5, "{fixtures:?}");
+    let output = std::process::Command::new(common::python())
+        .arg("-c")
+        .arg(PLOT_HIDDEN)
+        .arg(common::repo_file("fixtures/encoder_main.py"))
+        .args(&fixtures)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let drawn: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let as_f32 = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    };
+    for (path, matplotlib) in fixtures.iter().zip(&drawn) {
+        let trace: Trace = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let net = EncModel { in_hid: trace.in_hid.to_linear(), hid_out: trace.hid_out.to_linear() };
+        let picture = HiddenPicture::of(&net, "").unwrap();
+        let name = path.display();
+        assert_eq!(matplotlib["dot_colour"], "#0000ff", "{name}");
+        let (xs, ys) = (as_f32(&matplotlib["dots"][0]), as_f32(&matplotlib["dots"][1]));
+        let ours: (Vec<f32>, Vec<f32>) = picture.points.iter().copied().unzip();
+        assert_eq!(ours, (xs, ys), "{name}: dots");
+        let lines = matplotlib["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), picture.lines.len(), "{name}: number of lines");
+        for (line, theirs) in picture.lines.iter().zip(lines) {
+            let [(x0, y0), (x1, y1)] = line.ends;
+            assert_eq!(
+                (vec![x0, x1], vec![y0, y1]),
+                (as_f32(&theirs[0]), as_f32(&theirs[1])),
+                "{name}: line {}",
+                line.output + 1
+            );
+            let colour = format!("#{:02x}{:02x}{:02x}", line.colour.0, line.colour.1, line.colour.2);
+            assert_eq!(theirs[2], colour.as_str(), "{name}: line {}", line.output + 1);
+        }
+    }
 }
