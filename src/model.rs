@@ -96,7 +96,7 @@ impl EncModel {
     /// transposed, column-major `W.t()`), and `x` gets `grad.mm(W)` (`mm_mat1_backward`).
     pub fn loss_and_gradients(&self, input: &Tensor, target: &Tensor) -> Result<(Tensor, [Tensor; 4])> {
         let _no_grad = tch::no_grad_guard();
-        let hidden = self.in_hid.forward(input).tanh();
+        let hidden = self.hidden(input);
         let output = self.hid_out.forward(&hidden).sigmoid();
         let has_nan = || output.isnan().any().int64_value(&[]) != 0;
         // On CUDA binary_cross_entropy checks its input with a device-side assert, which would wreck
