@@ -11,6 +11,7 @@
 //! the picture shows nine dots spread around the square's edge, each cut off from the others by its
 //! output's line.
 
+use crate::animate::{self, Recorder};
 use crate::device::DeviceArg;
 use crate::files;
 use crate::model::{seeded, EncModel};
@@ -78,6 +79,21 @@ pub struct Args {
     /// Write the run (config, loss per epoch, final weights) as JSON to this file
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// Also write the picture's change during training as an animated GIF (needs --hid 2): frames
+    /// at epochs spaced logarithmically, epoch and loss in each title
+    #[arg(long, value_name = "FILE.gif")]
+    pub animate: Option<PathBuf>,
+    /// With --animate: draw each dot's path so far behind it
+    #[arg(long)]
+    pub trails: bool,
+    /// Also draw each dot's whole path, from the first epoch to the last, in one picture (.png or
+    /// .svg; needs --hid 2)
+    #[arg(long, value_name = "FILE")]
+    pub trajectory: Option<PathBuf>,
+    /// Frames per tenfold of epochs for --animate (epochs 1, 2, 3, ... 10, 11, 12, 13, 14, 16, ...)
+    #[arg(long, default_value_t = animate::DEFAULT_FRAMES_PER_DECADE,
+          value_parser = clap::value_parser!(u32).range(1..=250))]
+    pub frames_per_decade: u32,
 }
 
 /// What decides a run's numbers: the script's arguments and the seed.
@@ -217,10 +233,15 @@ pub fn epoch_picture_path(out: &Path, epoch: u64) -> PathBuf {
     out.with_file_name(format!("{stem}_ep{epoch:05}.{ext}"))
 }
 
+/// The run's name, which starts each picture's title: `9-2-9 encoder, target input`.
+fn run_name(config: &Config, target: &Target) -> String {
+    let kind = if config.target == "input" { "encoder" } else { "network" };
+    format!("{} {kind}, target {}", config.shape(target), config.target)
+}
+
 fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> String {
     let loss = loss.map(|l| format!(", loss {l:.4}")).unwrap_or_default();
-    let kind = if config.target == "input" { "encoder" } else { "network" };
-    format!("{} {kind}, target {}: epoch {epoch}{loss}", config.shape(target), config.target)
+    format!("{}: epoch {epoch}{loss}", run_name(config, target))
 }
 
 /// `hud encoder`: the script's run, its printed lines, its picture, and a parity check against a saved
@@ -250,6 +271,16 @@ pub fn run(args: Args) -> Result<()> {
         files::check_writable(trace)?;
         ensure!(!picture || *trace != args.out, "--trace and --out both name {}", trace.display());
     }
+    let request = animate::Request {
+        gif: args.animate.clone(),
+        trails: args.trails,
+        trajectory: args.trajectory.clone(),
+        frames_per_decade: args.frames_per_decade,
+    };
+    let outputs: Vec<&Path> =
+        [picture.then_some(args.out.as_path()), args.trace.as_deref()].into_iter().flatten().collect();
+    request.check(config.hid, &outputs)?;
+    let mut recorder = request.wanted().then(|| Recorder::new(request, run_name(&config, &target)));
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
@@ -264,11 +295,17 @@ pub fn run(args: Args) -> Result<()> {
             HiddenPicture::of(net, title(&config, &target, epoch as usize, Some(loss)))?.save(&path)?;
             epoch_pictures.push(path);
         }
+        if let Some(recorder) = &mut recorder {
+            recorder.after_epoch(epoch, loss, net)?;
+        }
         Ok(())
     });
     // A run that fails (diverges) leaves nothing behind, its --plot pictures included.
     let run = run.inspect_err(|_| epoch_pictures.iter().for_each(|path| drop(std::fs::remove_file(path))))?;
     let trace = Trace::of(&config, &run)?;
+    // The animation and trajectory are rendered before anything is written.
+    let recording = recorder.map(|r| r.finish(trace.epochs, run.losses.last().copied(), &run.net));
+    let rendered = recording.transpose()?.map(|recording| recording.render()).transpose()?;
 
     match matching_fixture(&config, &target)? {
         Some((name, reference)) => {
@@ -295,6 +332,9 @@ pub fn run(args: Args) -> Result<()> {
         let last = run.losses.last().copied();
         HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?.save(&args.out)?;
         eprintln!("wrote {}", args.out.display());
+        if let Some(rendered) = &rendered {
+            rendered.write()?;
+        }
     } else {
         eprintln!(
             "no picture: the hidden-unit picture needs --hid 2 (this network has {} hidden units)",

@@ -4,8 +4,11 @@
 //! One module per ported script ([`encoder`]); the pieces they share each have their own: networks
 //! built as PyTorch builds them ([`model`]), optimisers as Python runs them ([`optim`]), training
 //! loops ([`train`]), data ([`targets`]),
-//! pictures ([`plot`]), traces ([`trace`]) and parity with saved PyTorch runs ([`parity`]).
+//! pictures ([`plot`]) and their change during training ([`animate`]), traces ([`trace`]) and parity
+//! with saved PyTorch runs ([`parity`]).
 
+pub mod animate;
+pub mod batched;
 pub mod device;
 pub mod encoder;
 pub mod files;
@@ -14,6 +17,7 @@ pub mod ops;
 pub mod optim;
 pub mod parity;
 pub mod plot;
+pub mod sweep;
 pub mod targets;
 pub mod trace;
 pub mod train;

@@ -15,6 +15,8 @@ struct Cli {
 enum Command {
     /// Train an N-K-N encoder as encoder_main.py does and draw its hidden-unit space
     Encoder(hud::encoder::Args),
+    /// Train many encoder runs at once (seeds x a grid of sizes and settings) and summarise them
+    Sweep(hud::sweep::Args),
     /// Replay saved PyTorch reference runs and compare them with ours, bit for bit
     Verify(hud::parity::Args),
 }
@@ -41,6 +43,7 @@ fn main() {
     };
     let result = match cli.command {
         Command::Encoder(args) => hud::encoder::run(args),
+        Command::Sweep(args) => hud::sweep::run(args),
         Command::Verify(args) => hud::parity::run(args),
     };
     if let Err(e) = result {

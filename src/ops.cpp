@@ -3,6 +3,7 @@
 // ATen's add fuses the multiply and the add (one rounding) in its vector loop, so `param.add_(grad * -lr)`
 // (two roundings) differs in the last bit. Each returns nullptr, or the error message (free it with
 // hud_free_error); tch's tensor handles are `at::Tensor *`.
+#include <ATen/Version.h>
 #include <ATen/core/Tensor.h>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,13 @@ char *hud_add_scaled_(at::Tensor *self, const at::Tensor *other, double alpha) {
   } catch (const std::exception &e) {
     return strdup(e.what());
   }
+}
+
+// How many floats one of ATen's CPU vector registers holds, for the capability its kernels were
+// dispatched to: a vectorised loop runs in steps of two registers and finishes with scalar code.
+int hud_cpu_float_lanes() {
+  const std::string capability = at::get_cpu_capability();
+  return capability == "AVX512" ? 16 : 8;
 }
 
 void hud_free_error(char *message) { free(message); }

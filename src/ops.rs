@@ -9,6 +9,7 @@ use torch_sys::C_tensor;
 extern "C" {
     fn hud_add_scaled_(tensor: *mut C_tensor, other: *const C_tensor, alpha: f64) -> *mut c_char;
     fn hud_free_error(message: *mut c_char);
+    fn hud_cpu_float_lanes() -> i32;
 }
 
 fn check(error: *mut c_char) -> Result<()> {
@@ -26,6 +27,47 @@ fn check(error: *mut c_char) -> Result<()> {
 pub fn add_scaled_(tensor: &mut Tensor, other: &Tensor, alpha: f64) -> Result<()> {
     // SAFETY: both handles are live tch tensors, i.e. `at::Tensor *`, borrowed for the call.
     check(unsafe { hud_add_scaled_(tensor.as_mut_ptr(), other.as_ptr(), alpha) })
+}
+
+/// The number of elements at the start of a contiguous float tensor of `numel` elements that an
+/// elementwise CPU kernel computes in its vector loop; the rest it computes one by one, and for some
+/// functions (`sigmoid`: a vectorised `exp` against `std::exp`) the two differ in the last bit.
+pub fn cpu_vector_loop_len(numel: i64) -> i64 {
+    // SAFETY: a plain query of libtorch's dispatch state.
+    let step = 2 * i64::from(unsafe { hud_cpu_float_lanes() });
+    numel - numel % step
+}
+
+/// `x.sigmoid()` of a `[runs, ...]` stack, each run's elements computed on the CPU by the same path
+/// (vector loop or scalar tail) as they would be in a contiguous tensor of that run alone.
+pub fn sigmoid_per_run(x: &Tensor) -> Tensor {
+    if x.device() != tch::Device::Cpu {
+        return x.sigmoid();
+    }
+    let runs = x.size()[0];
+    let flat = x.reshape([runs, -1]);
+    let per_run = flat.size()[1];
+    let vector_len = cpu_vector_loop_len(per_run);
+    if vector_len == per_run || runs == 1 {
+        return x.sigmoid();
+    }
+    if vector_len == 0 {
+        // All scalar, as for a lone run; but [runs, per_run] is contiguous, and the kernel would run its
+        // vector loop over it as one long row. Writing into a transposed output makes the kernel's inner
+        // loop step across runs, where the input is not contiguous, so it takes the scalar loop.
+        let out_t = Tensor::empty([per_run, runs], (x.kind(), x.device()));
+        let _ = flat.sigmoid_out(&out_t.tr());
+        return out_t.tr().contiguous().view(x.size().as_slice());
+    }
+    // Each row's first vector_len elements in its vector loop, the rest (narrower than one step of
+    // that loop) in scalar code.
+    let out = flat.empty_like();
+    for (start, len) in [(0, vector_len), (vector_len, per_run - vector_len)] {
+        if len > 0 {
+            let _ = flat.narrow(1, start, len).sigmoid_out(&out.narrow(1, start, len));
+        }
+    }
+    out.view(x.size().as_slice())
 }
 
 #[cfg(test)]

@@ -35,13 +35,16 @@ pub const COLOUR_CYCLE: [RGBColor; 10] = [
 /// matplotlib's `'b'`.
 pub const DOT_BLUE: RGBColor = RGBColor(0, 0, 255);
 
+/// The marker at the start of each path in a trajectory picture.
+pub const START_MARKER: RGBColor = RGBColor(0, 0, 0);
+
 /// The picture's size in pixels: matplotlib's default 6.4 x 4.8 inch figure at 125 dpi.
 pub const SIZE: (u32, u32) = (800, 600);
 
-const FONT_FAMILY: &str = "sans-serif";
+pub(crate) const FONT_FAMILY: &str = "sans-serif";
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
-fn register_font() -> Result<()> {
+pub(crate) fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED
         .get_or_init(|| plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok());
@@ -101,6 +104,18 @@ pub struct OutputLine {
     pub colour: RGBColor,
 }
 
+/// The way each input's point took through hidden-unit space, drawn behind the dots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trails {
+    /// Per input, its points in the order they were visited.
+    pub paths: Vec<Vec<(f32, f32)>>,
+    pub colour: RGBColor,
+    /// Line width in pixels.
+    pub width: u32,
+    /// Whether each path's first point gets a small ring in [`START_MARKER`]'s colour.
+    pub start_markers: bool,
+}
+
 /// What `plot_hidden` shows for a network with two hidden units.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HiddenPicture {
@@ -109,6 +124,8 @@ pub struct HiddenPicture {
     /// The outputs' lines that fall inside the square, in drawing order.
     pub lines: Vec<OutputLine>,
     pub title: String,
+    /// Paths drawn behind everything else in the square (not part of `plot_hidden`'s picture).
+    pub trails: Option<Trails>,
 }
 
 /// Where the plot area's edges are, in pixels: the pixels that plotters maps -1 and 1 to on each axis.
@@ -142,12 +159,17 @@ pub struct Raster {
 
 impl Raster {
     pub fn png(&self) -> Result<Vec<u8>> {
-        let image = image::RgbImage::from_raw(self.width, self.height, self.rgb.clone())
-            .ok_or_else(|| anyhow!("picture buffer has the wrong size"))?;
-        let mut bytes = std::io::Cursor::new(Vec::new());
-        image.write_to(&mut bytes, image::ImageFormat::Png)?;
-        Ok(bytes.into_inner())
+        png_bytes(self.width, self.height, self.rgb.clone())
     }
+}
+
+/// An RGB buffer, row by row, encoded as PNG.
+pub fn png_bytes(width: u32, height: u32, rgb: Vec<u8>) -> Result<Vec<u8>> {
+    let image = image::RgbImage::from_raw(width, height, rgb)
+        .ok_or_else(|| anyhow!("picture buffer has the wrong size"))?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png)?;
+    Ok(bytes.into_inner())
 }
 
 /// The picture formats `--out` accepts, by file extension.
@@ -192,7 +214,7 @@ impl HiddenPicture {
                 colour: COLOUR_CYCLE[drawn % COLOUR_CYCLE.len()],
             })
             .collect();
-        HiddenPicture { points, lines, title: title.into() }
+        HiddenPicture { points, lines, title: title.into(), trails: None }
     }
 
     /// Draws the picture into `root`, returning where the plot area landed.
@@ -236,6 +258,19 @@ impl HiddenPicture {
         let (left, middle) = chart.backend_coord(&(-1.0, 0.0));
         let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
         root.draw(&Text::new("hidden unit 2", (left - 58, middle), vertical)).map_err(plot_error)?;
+        // Trails first, so that the square's edge, the dots and the lines are drawn over them.
+        if let Some(trails) = &self.trails {
+            let style = trails.colour.stroke_width(trails.width);
+            for path in trails.paths.iter().filter(|path| path.len() > 1) {
+                chart.draw_series(LineSeries::new(path.iter().copied(), style)).map_err(plot_error)?;
+            }
+            if trails.start_markers {
+                let starts = trails.paths.iter().filter_map(|path| path.first());
+                chart
+                    .draw_series(starts.map(|&p| Circle::new(p, 4, START_MARKER.stroke_width(2))))
+                    .map_err(plot_error)?;
+            }
+        }
         chart
             .draw_series(std::iter::once(Rectangle::new([(-1.0, -1.0), (1.0, 1.0)], BLACK.stroke_width(1))))
             .map_err(plot_error)?;

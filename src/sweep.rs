@@ -1,0 +1,942 @@
+//! `hud sweep`: many encoder runs at once (seeds, and optionally a grid of N, K, lr, momentum and
+//! init), trained as batched tensor programs ([`crate::batched`]) on the CPU or a GPU, answering "how
+//! often, and how fast, does this configuration learn?".
+//!
+//! Each run is exactly `hud encoder --seed S` with that configuration: the same initial weights and,
+//! on the CPU, the same loss at every epoch (see [`crate::batched`] for where that holds); `--compare`
+//! checks it by training the first runs one by one as well. Results: a CSV with one row per run, a
+//! summary per configuration (printed), and a picture (epochs histogram, or success rate against N).
+//! `--shard I/N` runs one of N disjoint parts, and `hud sweep merge` joins the parts' CSVs into the same
+//! CSV, summary and picture as one unsharded run.
+//!
+//! The result it should give: 1000 seeds of 9-2-9 with the defaults all converge, median about 15,200
+//! epochs; 16-2-16 does not reach loss 0.02 within 200,000 epochs.
+
+use crate::batched::{self, Outcome, RunSpec, Status};
+use crate::device::DeviceArg;
+use crate::encoder::{self, Config};
+use crate::files;
+use crate::plot::{self, COLOUR_CYCLE};
+use crate::targets::Target;
+use anyhow::{bail, ensure, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Train many encoder runs at once and summarise how often and how fast they learn.
+#[derive(clap::Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
+    #[command(flatten)]
+    pub sweep: SweepArgs,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum SweepCommand {
+    /// Join the CSVs of a sweep's shards into one CSV, summary and picture
+    Merge(MergeArgs),
+}
+
+/// The sweep's grid: every combination of the listed values, for every seed.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SweepArgs {
+    /// Number of seeds per configuration
+    #[arg(long, default_value_t = 100)]
+    pub seeds: u64,
+    /// The first seed (seeds run from here up)
+    #[arg(long, default_value_t = 0)]
+    pub first_seed: u64,
+    /// `input` (identity targets of each --dim), `star16`, `question1`, or a CSV file of 0/1 rows
+    #[arg(long, default_value = "input")]
+    pub target: String,
+    /// Encoder sizes N for `--target input` (comma-separated list)
+    #[arg(long, value_delimiter = ',', default_value = "9", allow_negative_numbers = true)]
+    pub dim: Vec<i64>,
+    /// Numbers of hidden units K (list)
+    #[arg(long, value_delimiter = ',', default_value = "2", allow_negative_numbers = true)]
+    pub hid: Vec<i64>,
+    /// Learning rates (list)
+    #[arg(long, value_delimiter = ',', default_value = "0.4", allow_negative_numbers = true)]
+    pub lr: Vec<f64>,
+    /// Momenta (list)
+    #[arg(long, value_delimiter = ',', default_value = "0.9", allow_negative_numbers = true)]
+    pub mom: Vec<f64>,
+    /// Standard deviations of the initial weights (list)
+    #[arg(long, value_delimiter = ',', default_value = "0.001", allow_negative_numbers = true)]
+    pub init: Vec<f64>,
+    /// Maximum number of epochs per run
+    #[arg(long, default_value_t = 100000)]
+    pub epochs: u64,
+    /// A run stops once an epoch's loss is at most this
+    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
+    pub stop: f64,
+    /// Where to train
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+    /// Run only part I of N disjoint parts of the sweep (e.g. 3/8: runs 2, 10, 18, ...), for a job array
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Most runs trained together in one batch
+    #[arg(long, default_value_t = 10000)]
+    pub batch: usize,
+    /// CPU worker threads, each training its own batches (default: the number of cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also train the first this many runs one at a time, as `hud encoder` does, and compare
+    #[arg(long, default_value_t = 3)]
+    pub compare: usize,
+    /// One row per run
+    #[arg(long, default_value = "sweep.csv")]
+    pub csv: PathBuf,
+    /// The picture: epochs to stop per configuration, or success rate against N (.png or .svg)
+    #[arg(long, default_value = "sweep.png")]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// The shards' CSV files
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// The merged CSV
+    #[arg(long, default_value = "sweep.csv")]
+    pub csv: PathBuf,
+    /// The merged picture (.png or .svg)
+    #[arg(long, default_value = "sweep.png")]
+    pub out: PathBuf,
+}
+
+/// Part `index` (1-based) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let parse = || -> Option<Shard> {
+            let (index, count) = text.split_once('/')?;
+            Some(Shard { index: index.trim().parse().ok()?, count: count.trim().parse().ok()? })
+        };
+        match parse() {
+            Some(shard) if (1..=shard.count).contains(&shard.index) => Ok(shard),
+            _ => Err(format!("expected I/N with 1 <= I <= N, e.g. 2/8, got '{text}'")),
+        }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What a sweep is: saved in its CSV's first line, so that merged parts can be checked to belong
+/// together.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Spec {
+    pub target: String,
+    pub dim: Vec<i64>,
+    pub hid: Vec<i64>,
+    pub lr: Vec<f64>,
+    pub mom: Vec<f64>,
+    pub init: Vec<f64>,
+    pub seeds: u64,
+    pub first_seed: u64,
+    pub epochs: u64,
+    pub stop: f64,
+}
+
+/// One configuration of the grid (everything but the seed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub dim: i64,
+    pub hid: i64,
+    pub lr: f64,
+    pub mom: f64,
+    pub init: f64,
+}
+
+impl Spec {
+    fn of(args: &SweepArgs) -> Self {
+        let dim = if args.target == "input" { args.dim.clone() } else { vec![0] };
+        Spec {
+            target: args.target.clone(),
+            dim,
+            hid: args.hid.clone(),
+            lr: args.lr.clone(),
+            mom: args.mom.clone(),
+            init: args.init.clone(),
+            seeds: args.seeds,
+            first_seed: args.first_seed,
+            epochs: args.epochs,
+            stop: args.stop,
+        }
+    }
+
+    /// The grid's configurations, in run order.
+    pub fn points(&self) -> Vec<Point> {
+        let mut points = Vec::new();
+        for &dim in &self.dim {
+            for &hid in &self.hid {
+                for &lr in &self.lr {
+                    for &mom in &self.mom {
+                        for &init in &self.init {
+                            points.push(Point { dim, hid, lr, mom, init });
+                        }
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    pub fn total_runs(&self) -> u64 {
+        self.points().len() as u64 * self.seeds
+    }
+
+    /// Run `index`'s configuration and seed: configurations in grid order, seeds innermost.
+    pub fn run(&self, index: u64) -> (Point, u64) {
+        let point = self.points().swap_remove((index / self.seeds) as usize);
+        (point, self.first_seed + index % self.seeds)
+    }
+
+    /// `hud encoder`'s config for one run.
+    pub fn config(&self, point: &Point, seed: u64, device: DeviceArg) -> Config {
+        Config {
+            target: self.target.clone(),
+            dim: point.dim,
+            hid: point.hid,
+            epochs: self.epochs,
+            stop: self.stop,
+            lr: point.lr,
+            mom: point.mom,
+            init: point.init,
+            seed,
+            device,
+        }
+    }
+
+    /// Checks every configuration (as `hud encoder` would) and resolves the targets, one per --dim.
+    fn targets(&self) -> Result<Vec<Target>> {
+        ensure!(self.seeds >= 1, "--seeds must be at least 1");
+        ensure!(self.epochs >= 1, "--epochs must be at least 1");
+        ensure!(self.stop < 1.0, "--stop must be below 1 (the script's loop starts from loss = 1.0)");
+        for point in self.points() {
+            self.config(&point, 0, DeviceArg::Cpu).target()?;
+        }
+        self.dim.iter().map(|&dim| Target::resolve(&self.target, dim)).collect()
+    }
+}
+
+/// One line of the CSV.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Row {
+    pub run: u64,
+    pub target: String,
+    pub items: usize,
+    pub hid: i64,
+    pub outputs: usize,
+    pub lr: f64,
+    pub mom: f64,
+    pub init: f64,
+    pub stop: f64,
+    pub max_epochs: u64,
+    pub seed: u64,
+    /// The epoch at which the loss reached --stop, or `not converged`, or `diverged`.
+    pub epochs_to_stop: String,
+    /// Epochs run (for a diverged run, the epoch whose outputs became NaN).
+    pub epochs: u64,
+    pub final_loss: f32,
+    /// Every output of the final network on the right side of 0.5.
+    pub all_correct: String,
+}
+
+impl Row {
+    fn converged_epochs(&self) -> Option<u64> {
+        self.epochs_to_stop.parse().ok()
+    }
+
+    fn config_label(&self) -> String {
+        format!(
+            "{}-{}-{} lr {} mom {} init {}",
+            self.items,
+            self.hid,
+            self.outputs,
+            number(self.lr),
+            number(self.mom),
+            number(self.init)
+        )
+    }
+
+    fn same_config(&self, other: &Row) -> bool {
+        (&self.target, self.items, self.hid, self.outputs, self.lr, self.mom, self.init, self.stop)
+            == (
+                &other.target,
+                other.items,
+                other.hid,
+                other.outputs,
+                other.lr,
+                other.mom,
+                other.init,
+                other.stop,
+            )
+            && self.max_epochs == other.max_epochs
+    }
+}
+
+/// A run's single-run comparison: the batched loss of every epoch against `hud encoder`'s.
+pub struct Comparison {
+    pub run: u64,
+    pub label: String,
+    /// Epochs run, counting the epoch a diverging run's outputs became NaN.
+    pub batched_epochs: usize,
+    pub single_epochs: usize,
+    pub batched_diverged: bool,
+    pub single_diverged: bool,
+    /// The first epoch whose losses differ (over the epochs both ran, NaN epochs aside).
+    pub first_difference: Option<usize>,
+    /// The largest difference between the two losses of an epoch.
+    pub largest_difference: f32,
+}
+
+impl Comparison {
+    /// Whether the batched run is the single run, bit for bit, to the same end.
+    pub fn identical(&self) -> bool {
+        self.first_difference.is_none()
+            && self.batched_epochs == self.single_epochs
+            && self.batched_diverged == self.single_diverged
+    }
+}
+
+impl std::fmt::Display for Comparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ending = |diverged: bool| if diverged { "diverged at epoch" } else { "stopped at epoch" };
+        if self.identical() {
+            return write!(
+                f,
+                "run {} ({}): identical to the single run, every loss bit for bit; both {} {}",
+                self.run,
+                self.label,
+                ending(self.single_diverged),
+                self.single_epochs
+            );
+        }
+        write!(
+            f,
+            "run {} ({}): differs from the single run from epoch {}, largest loss difference {:e}; batched {} {}, \
+             single {} {}",
+            self.run,
+            self.label,
+            self.first_difference.map_or("-".to_string(), |e| e.to_string()),
+            self.largest_difference,
+            ending(self.batched_diverged),
+            self.batched_epochs,
+            ending(self.single_diverged),
+            self.single_epochs,
+        )
+    }
+}
+
+/// What a sweep produced.
+pub struct Sweep {
+    pub rows: Vec<Row>,
+    pub comparisons: Vec<Comparison>,
+    pub seconds: f64,
+}
+
+/// Trains this shard's runs of `spec` and returns their rows (in run order).
+pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
+    let targets = spec.targets()?;
+    let device = args.device.to_device()?;
+    ensure!(args.batch >= 1, "--batch must be at least 1");
+    let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
+    let mine: Vec<u64> = (0..spec.total_runs()).filter(|i| i % shard.count == shard.index - 1).collect();
+    let compare: BTreeSet<u64> = mine.iter().copied().take(args.compare).collect();
+
+    // Runs of the same shape train together. An epoch costs a batch a fixed overhead whatever its
+    // size, so a shape is split only as far as needed to give every worker a batch.
+    let cpu = device == tch::Device::Cpu;
+    let threads = if cpu { args.threads.unwrap_or_else(default_threads).max(1) } else { 1 };
+    let shapes = spec.dim.len() * spec.hid.len();
+    let parts_per_shape = (threads / shapes).max(1);
+    let mut batches: Vec<(usize, i64, Vec<u64>)> = Vec::new();
+    for (dim_index, &dim) in spec.dim.iter().enumerate() {
+        for &hid in &spec.hid {
+            let runs: Vec<u64> = mine
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let (p, _) = spec.run(i);
+                    p.dim == dim && p.hid == hid
+                })
+                .collect();
+            let size = args.batch.min(runs.len().div_ceil(parts_per_shape)).max(1);
+            batches.extend(runs.chunks(size).map(|c| (dim_index, hid, c.to_vec())));
+        }
+    }
+    // The biggest first, so that the last batch to start is a short one.
+    batches.sort_by_key(|(dim_index, hid, runs)| {
+        std::cmp::Reverse(spec.dim[*dim_index] * hid * runs.len() as i64)
+    });
+
+    let started = Instant::now();
+    let bar = ProgressBar::new(mine.len() as u64).with_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs done  {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    let queue = Mutex::new(batches.into_iter());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    if cpu {
+                        // One intra-op thread per worker (OpenMP's setting is per thread): a kernel
+                        // split across threads computes some elements in scalar code that a single run
+                        // computes in vector code, and sigmoid rounds differently there.
+                        tch::set_num_threads(1);
+                    }
+                    loop {
+                        let Some((dim_index, hid, runs)) = queue.lock().unwrap().next() else {
+                            return Ok(());
+                        };
+                        let target = &targets[dim_index];
+                        let specs: Vec<RunSpec> = runs
+                            .iter()
+                            .map(|&i| {
+                                let (p, seed) = spec.run(i);
+                                RunSpec { seed, init: p.init, lr: p.lr, mom: p.mom }
+                            })
+                            .collect();
+                        let track: Vec<usize> =
+                            (0..runs.len()).filter(|&k| compare.contains(&runs[k])).collect();
+                        let schedule = batched::Schedule { hid, epochs: spec.epochs, stop: spec.stop };
+                        let mut done_before = 0;
+                        let result =
+                            batched::train(target, &schedule, &specs, &track, device, |epoch, left| {
+                                let done = (runs.len() - left) as u64;
+                                bar.inc(done - done_before);
+                                done_before = done;
+                                bar.set_message(format!("epoch {epoch}"));
+                            })?;
+                        bar.inc(runs.len() as u64 - done_before);
+                        results.lock().unwrap().push((dim_index, hid, runs, result));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().expect("a sweep worker panicked")?;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+
+    let mut rows = Vec::new();
+    let mut tracked = Vec::new();
+    let mut inexact = BTreeSet::new();
+    for (dim_index, hid, runs, result) in results.into_inner().unwrap() {
+        let target = &targets[dim_index];
+        if !result.products.exact {
+            inexact.insert(format!("{}-{hid}-{}", target.num_items(), target.num_outputs()));
+        }
+        for (k, (&i, outcome)) in runs.iter().zip(&result.outcomes).enumerate() {
+            let (point, seed) = spec.run(i);
+            rows.push(row(spec, target, i, &point, hid, seed, outcome));
+            if compare.contains(&i) {
+                tracked.push((i, point, seed, result.tracked_losses[k].clone()));
+            }
+        }
+    }
+    rows.sort_by_key(|r| r.run);
+    tracked.sort_by_key(|t| t.0);
+    if cpu && !inexact.is_empty() {
+        let shapes = inexact.into_iter().collect::<Vec<_>>().join(", ");
+        eprintln!(
+            "note: for {shapes}, libtorch's single-run matrix products round in an order the batch does not \
+             reproduce (one hidden unit: matrix-vector code): these runs equal `hud encoder`'s to within \
+             rounding, not bit for bit"
+        );
+    }
+    if !cpu {
+        eprintln!(
+            "note: on a GPU the batch's products round as the CPU's sgemm does, not as cuBLAS does for a single \
+             run: runs equal `hud encoder --device cuda` to within rounding"
+        );
+    }
+
+    let mut comparisons = Vec::new();
+    for (i, point, seed, batched_losses) in tracked {
+        let config = spec.config(&point, seed, args.device);
+        let target = config.target()?;
+        let mut single = Vec::new();
+        let ended = encoder::train(&config, &target, device, |_, loss, _| {
+            single.push(loss);
+            Ok(())
+        });
+        let row = rows.binary_search_by_key(&i, |r| r.run).map(|k| &rows[k]);
+        let diverged = row.is_ok_and(|r| r.epochs_to_stop == "diverged");
+        let label = format!("{} seed {seed}", config.shape(&target));
+        comparisons.push(compare_losses(i, label, &batched_losses, diverged, &single, ended.is_err()));
+    }
+    Ok(Sweep { rows, comparisons, seconds })
+}
+
+/// A setting as a person writes it: `0.4`, `0.001`, `3e38`.
+fn number(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn row(spec: &Spec, target: &Target, run: u64, point: &Point, hid: i64, seed: u64, outcome: &Outcome) -> Row {
+    Row {
+        run,
+        target: spec.target.clone(),
+        items: target.num_items(),
+        hid,
+        outputs: target.num_outputs(),
+        lr: point.lr,
+        mom: point.mom,
+        init: point.init,
+        stop: spec.stop,
+        max_epochs: spec.epochs,
+        seed,
+        epochs_to_stop: match outcome.status {
+            Status::Converged => outcome.epochs.to_string(),
+            Status::NotConverged => "not converged".into(),
+            Status::Diverged => "diverged".into(),
+        },
+        epochs: outcome.epochs,
+        final_loss: outcome.final_loss,
+        all_correct: if outcome.correct { "yes" } else { "no" }.into(),
+    }
+}
+
+/// Compares the batched run's losses with the single run's, epoch by epoch. A diverged batched run's
+/// last loss is NaN (the epoch its outputs became NaN); a diverged single run has no loss for that epoch.
+pub fn compare_losses(
+    run: u64,
+    label: String,
+    batched: &[f32],
+    batched_diverged: bool,
+    single: &[f32],
+    single_diverged: bool,
+) -> Comparison {
+    let finite = if batched_diverged { &batched[..batched.len().saturating_sub(1)] } else { batched };
+    let both = finite.iter().zip(single);
+    let first_difference = both.clone().position(|(a, b)| a.to_bits() != b.to_bits()).map(|e| e + 1);
+    let largest_difference = both.map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    Comparison {
+        run,
+        label,
+        batched_epochs: batched.len(),
+        single_epochs: single.len() + usize::from(single_diverged),
+        batched_diverged,
+        single_diverged,
+        first_difference,
+        largest_difference,
+    }
+}
+
+/// The CSV's first line: `# hud sweep <spec as JSON> <what this file holds>`.
+fn header_line(spec: &Spec, part: &str) -> Result<String> {
+    Ok(format!("# hud sweep {} {part}", serde_json::to_string(spec)?))
+}
+
+fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
+    let mut bytes = header_line(spec, part)?.into_bytes();
+    bytes.push(b'\n');
+    let mut writer = csv::Writer::from_writer(bytes);
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
+}
+
+/// Reads a sweep CSV: its spec and rows.
+pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let context = || format!("{} is not a hud sweep CSV", path.display());
+    let first = text.lines().next().unwrap_or_default();
+    let rest = first.strip_prefix("# hud sweep ").with_context(context)?;
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Spec>();
+    let spec = stream.next().with_context(context)?.with_context(context)?;
+    let part = rest[stream.byte_offset()..].trim().to_string();
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
+    let rows = reader
+        .deserialize()
+        .collect::<Result<Vec<Row>, _>>()
+        .with_context(|| format!("{}: a malformed row", path.display()))?;
+    Ok((spec, part, rows))
+}
+
+fn quartiles(sorted: &[u64]) -> Option<[f64; 3]> {
+    if sorted.is_empty() {
+        return None;
+    }
+    // numpy.percentile's default (linear interpolation between the closest ranks).
+    let at = |q: f64| {
+        let position = q * (sorted.len() - 1) as f64;
+        let (low, high) = (position.floor() as usize, position.ceil() as usize);
+        sorted[low] as f64 + (sorted[high] as f64 - sorted[low] as f64) * (position - low as f64)
+    };
+    Some([at(0.25), at(0.5), at(0.75)])
+}
+
+/// The rows of each configuration, in run order.
+fn by_config(rows: &[Row]) -> Vec<Vec<&Row>> {
+    let mut groups: Vec<Vec<&Row>> = Vec::new();
+    for row in rows {
+        match groups.iter_mut().find(|g| g[0].same_config(row)) {
+            Some(group) => group.push(row),
+            None => groups.push(vec![row]),
+        }
+    }
+    groups
+}
+
+/// The printed summary: one line per configuration.
+pub fn summary(rows: &[Row]) -> String {
+    let mut text = format!(
+        "{:<36} {:>6} {:>16} {:>9} {:>9}  {}\n",
+        "config", "runs", "converged", "diverged", "correct", "epochs to stop: q1 / median / q3 (min-max)"
+    );
+    for group in by_config(rows) {
+        let mut epochs: Vec<u64> = group.iter().filter_map(|r| r.converged_epochs()).collect();
+        epochs.sort_unstable();
+        let runs = group.len();
+        let converged = format!("{} ({:.1}%)", epochs.len(), 100.0 * epochs.len() as f64 / runs as f64);
+        let diverged = group.iter().filter(|r| r.epochs_to_stop == "diverged").count();
+        let correct = group.iter().filter(|r| r.all_correct == "yes").count();
+        let spread = match quartiles(&epochs) {
+            Some([q1, median, q3]) => {
+                format!("{q1} / {median} / {q3} ({}-{})", epochs[0], epochs[epochs.len() - 1])
+            }
+            None => format!("none within {} epochs", group[0].max_epochs),
+        };
+        let _ = writeln!(
+            text,
+            "{:<36} {:>6} {:>16} {:>9} {:>9}  {spread}",
+            group[0].config_label(),
+            runs,
+            converged,
+            diverged,
+            correct
+        );
+    }
+    text
+}
+
+/// The picture: success rate against N when the sweep has several N, else a histogram of epochs to
+/// stop per configuration.
+pub fn picture(rows: &[Row], path: &Path) -> Result<()> {
+    let bytes = match plot::Format::of(path)? {
+        plot::Format::Png => {
+            let (width, height) = plot::SIZE;
+            let mut rgb = vec![0u8; (width * height * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, plot::SIZE).into_drawing_area();
+                draw(rows, &root)?;
+                root.present().map_err(|e| anyhow::anyhow!("drawing failed: {e}"))?;
+            }
+            plot::png_bytes(width, height, rgb)?
+        }
+        plot::Format::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, plot::SIZE).into_drawing_area();
+                draw(rows, &root)?;
+                root.present().map_err(|e| anyhow::anyhow!("drawing failed: {e}"))?;
+            }
+            svg.into_bytes()
+        }
+    };
+    files::write_atomically(path, &bytes)
+}
+
+fn draw<DB: DrawingBackend>(rows: &[Row], root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    plot::register_font()?;
+    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing failed: {e}");
+    root.fill(&WHITE).map_err(failed)?;
+    let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
+    let groups = by_config(rows);
+    let sizes: BTreeSet<usize> = rows.iter().map(|r| r.items).collect();
+    if sizes.len() > 1 {
+        // Success rate against N, one line per (K, lr, mom, init).
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        for group in &groups {
+            let r = group[0];
+            let label =
+                format!("K {} lr {} mom {} init {}", r.hid, number(r.lr), number(r.mom), number(r.init));
+            let rate = 100.0 * group.iter().filter(|r| r.converged_epochs().is_some()).count() as f64
+                / group.len() as f64;
+            match series.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, points)) => points.push((r.items as f64, rate)),
+                None => series.push((label, vec![(r.items as f64, rate)])),
+            }
+        }
+        series.iter_mut().for_each(|(_, points)| points.sort_by(|a, b| a.0.total_cmp(&b.0)));
+        let (low, high) = (*sizes.first().unwrap() as f64, *sizes.last().unwrap() as f64);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "Runs reaching loss {} within {} epochs, against N (N-K-N)",
+                    rows[0].stop, rows[0].max_epochs
+                ),
+                font(20.0),
+            )
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(55)
+            .build_cartesian_2d(low - 0.5..high + 0.5, 0.0..105.0)
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .x_desc("N (encoder size)")
+            .y_desc("runs converged (%)")
+            .x_labels((high - low) as usize + 2)
+            .x_label_formatter(&|x| if x.fract() == 0.0 { format!("{x:.0}") } else { String::new() })
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .light_line_style(WHITE)
+            .label_style(font(14.0))
+            .axis_desc_style(font(16.0))
+            .draw()
+            .map_err(failed)?;
+        for (k, (label, points)) in series.iter().enumerate() {
+            let colour = COLOUR_CYCLE[k % COLOUR_CYCLE.len()];
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
+                .map_err(failed)?
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled()))).map_err(failed)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(font(14.0))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(failed)?;
+        return Ok(());
+    }
+
+    // Histogram of epochs to stop, one outline per configuration.
+    let converged: Vec<u64> = rows.iter().filter_map(Row::converged_epochs).collect();
+    let (low, high) = match (converged.iter().min(), converged.iter().max()) {
+        (Some(&low), Some(&high)) => (low as f64, (high as f64).max(low as f64 + 1.0)),
+        _ => (0.0, rows[0].max_epochs as f64),
+    };
+    const BINS: usize = 30;
+    let width = (high - low) / BINS as f64;
+    let bin_of = |e: u64| (((e as f64 - low) / width) as usize).min(BINS - 1);
+    let mut counts = Vec::new();
+    for group in &groups {
+        let mut count = vec![0u32; BINS];
+        group.iter().filter_map(|r| r.converged_epochs()).for_each(|e| count[bin_of(e)] += 1);
+        counts.push(count);
+    }
+    let top = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
+    let total: usize = rows.len();
+    let caption = format!(
+        "Epochs to reach loss {}: {} of {} runs converged within {} epochs",
+        rows[0].stop,
+        converged.len(),
+        total,
+        rows[0].max_epochs
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, font(18.0))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(low - width..high + width, 0.0..top)
+        .map_err(failed)?;
+    chart
+        .configure_mesh()
+        .x_desc("epochs to stop")
+        .y_desc("runs")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_labels((top as usize).clamp(1, 10) + 1)
+        .light_line_style(WHITE)
+        .label_style(font(14.0))
+        .axis_desc_style(font(16.0))
+        .draw()
+        .map_err(failed)?;
+    for (k, (group, count)) in groups.iter().zip(&counts).enumerate() {
+        let colour = COLOUR_CYCLE[k % COLOUR_CYCLE.len()];
+        let bars = count.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
+            let x0 = low + b as f64 * width;
+            Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], colour.mix(0.35).filled())
+        });
+        let converged = group.iter().filter(|r| r.converged_epochs().is_some()).count();
+        chart
+            .draw_series(bars)
+            .map_err(failed)?
+            .label(format!("{} ({converged}/{} converged)", group[0].config_label(), group.len()))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.mix(0.6).filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(font(14.0))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(failed)?;
+    if converged.is_empty() {
+        root.draw_text(
+            "no run converged",
+            &font(28.0).color(&RED),
+            (plot::SIZE.0 as i32 / 2 - 110, plot::SIZE.1 as i32 / 2),
+        )
+        .map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// Writes the CSV and the picture and prints the summary.
+fn report(spec: &Spec, part: &str, rows: &[Row], csv: &Path, out: &Path) -> Result<()> {
+    files::write_atomically(csv, &csv_bytes(spec, part, rows)?)?;
+    picture(rows, out)?;
+    print!("{}", summary(rows));
+    eprintln!("wrote {} and {}", csv.display(), out.display());
+    Ok(())
+}
+
+/// `hud sweep`.
+pub fn run(args: Args) -> Result<()> {
+    if let Some(SweepCommand::Merge(merge_args)) = args.command {
+        return merge(merge_args);
+    }
+    let args = args.sweep;
+    let spec = Spec::of(&args);
+    plot::Format::of(&args.out)?;
+    files::check_writable(&args.csv)?;
+    files::check_writable(&args.out)?;
+    ensure!(args.csv != args.out, "--csv and --out both name {}", args.csv.display());
+    let swept = sweep(&spec, &args)?;
+    let part = match args.shard {
+        Some(shard) => format!("shard {shard}"),
+        None => "all".to_string(),
+    };
+    let run_epochs: u64 = swept.rows.iter().map(|r| r.epochs).sum();
+    eprintln!(
+        "trained {} runs ({} run-epochs) in {:.1} s on {}: {:.0} run-epochs per second",
+        swept.rows.len(),
+        run_epochs,
+        swept.seconds,
+        serde_json::to_value(args.device)?.as_str().unwrap_or("?"),
+        run_epochs as f64 / swept.seconds
+    );
+    report(&spec, &part, &swept.rows, &args.csv, &args.out)?;
+    if !swept.comparisons.is_empty() {
+        println!("batched against single runs (hud encoder --seed S, same config):");
+        for comparison in &swept.comparisons {
+            println!("  {comparison}");
+        }
+    }
+    Ok(())
+}
+
+/// `hud sweep merge`: the shards must be parts of the same sweep and, together, all of it.
+pub fn merge(args: MergeArgs) -> Result<()> {
+    plot::Format::of(&args.out)?;
+    files::check_writable(&args.csv)?;
+    files::check_writable(&args.out)?;
+    let mut spec: Option<Spec> = None;
+    let mut rows = Vec::new();
+    for path in &args.parts {
+        let (part_spec, _, part_rows) = read_csv(path)?;
+        match &spec {
+            None => spec = Some(part_spec),
+            Some(first) if *first != part_spec => {
+                bail!("{} is part of a different sweep from {}", path.display(), args.parts[0].display())
+            }
+            Some(_) => {}
+        }
+        rows.extend(part_rows);
+    }
+    let spec = spec.expect("at least one part");
+    rows.sort_by_key(|r| r.run);
+    let total = spec.total_runs();
+    if let Some(pair) = rows.windows(2).find(|w| w[0].run == w[1].run) {
+        bail!("run {} appears in more than one part", pair[0].run);
+    }
+    let missing: Vec<u64> = {
+        let have: BTreeSet<u64> = rows.iter().map(|r| r.run).collect();
+        (0..total).filter(|i| !have.contains(i)).take(5).collect()
+    };
+    ensure!(
+        missing.is_empty() && rows.len() as u64 == total,
+        "the parts hold {} of the sweep's {total} runs (missing runs {missing:?}...): is a shard's CSV missing?",
+        rows.len()
+    );
+    report(&spec, "all", &rows, &args.csv, &args.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_refuse_nonsense() {
+        assert_eq!("3/8".parse::<Shard>(), Ok(Shard { index: 3, count: 8 }));
+        for bad in ["0/8", "9/8", "3", "a/b", "1/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn quartiles_interpolate_as_numpy_does() {
+        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) == [1.75, 2.5, 3.25]
+        assert_eq!(quartiles(&[1, 2, 3, 4]), Some([1.75, 2.5, 3.25]));
+        assert_eq!(quartiles(&[7]), Some([7.0, 7.0, 7.0]));
+        assert_eq!(quartiles(&[]), None);
+    }
+
+    #[test]
+    fn runs_enumerate_configurations_then_seeds() {
+        let spec = Spec {
+            target: "input".into(),
+            dim: vec![5, 9],
+            hid: vec![2],
+            lr: vec![0.4, 0.2],
+            mom: vec![0.9],
+            init: vec![0.001],
+            seeds: 3,
+            first_seed: 10,
+            epochs: 5,
+            stop: 0.02,
+        };
+        assert_eq!(spec.total_runs(), 12);
+        let (point, seed) = spec.run(4);
+        assert_eq!((point.dim, point.lr, seed), (5, 0.2, 11));
+        let (point, seed) = spec.run(11);
+        assert_eq!((point.dim, point.lr, seed), (9, 0.2, 12));
+    }
+}

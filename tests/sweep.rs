@@ -1,0 +1,337 @@
+//! `hud sweep`: batched runs against single runs, independence from the batch, shards and merge, the
+//! CSV, the summary, the picture and the refusals.
+
+mod common;
+
+use common::{files_in, hud};
+use hud::batched::{self, RunSpec, Status};
+use hud::device::DeviceArg;
+use hud::encoder::{self, Config};
+use hud::targets::Target;
+use predicates::prelude::*;
+use tch::Device;
+
+/// The single run (`hud encoder`, itself checked against PyTorch by the fixtures) of one spec: its
+/// losses, and the epoch it diverged at, if it did.
+fn single(target: &str, dim: i64, hid: i64, epochs: u64, spec: RunSpec) -> (Vec<f32>, bool) {
+    let config = Config {
+        target: target.into(),
+        dim,
+        hid,
+        epochs,
+        stop: 0.02,
+        lr: spec.lr,
+        mom: spec.mom,
+        init: spec.init,
+        seed: spec.seed,
+        device: DeviceArg::Cpu,
+    };
+    let target = config.target().unwrap();
+    let mut losses = Vec::new();
+    let ended = encoder::train(&config, &target, Device::Cpu, |_, loss, _| {
+        losses.push(loss);
+        Ok(())
+    });
+    (losses, ended.is_err())
+}
+
+/// Seeds with different init, lr and momentum in one batch; some stop early (the batch then freezes
+/// and drops them), one diverges (momentum 5).
+fn mixed_specs() -> Vec<RunSpec> {
+    let mut specs: Vec<RunSpec> = (0..6)
+        .map(|seed| RunSpec {
+            seed,
+            init: [0.001, 0.1, 0.5][seed as usize % 3],
+            lr: [0.4, 0.9][seed as usize % 2],
+            mom: [0.9, 0.0, 0.5][seed as usize % 3],
+        })
+        .collect();
+    specs.push(RunSpec { seed: 11, init: 0.001, lr: 0.4, mom: 5.0 });
+    specs
+}
+
+#[test]
+fn batched_runs_equal_single_runs_bit_for_bit() {
+    // Shapes whose products go to MKL's sgemm and to ATen's small-matrix loop (fewer than 4 outputs),
+    // with and without a scalar tail in sigmoid's vector loop (src/batched.rs).
+    let specs = mixed_specs();
+    let track: Vec<usize> = (0..specs.len()).collect();
+    for (name, dim, hid, epochs) in [
+        ("input", 9, 2, 1500),
+        ("input", 8, 3, 1200),
+        ("star16", 0, 2, 600),
+        ("question1", 0, 2, 600),
+        ("input", 5, 2, 900),
+        ("input", 4, 3, 400),
+    ] {
+        let target = Target::resolve(name, dim).unwrap();
+        let schedule = batched::Schedule { hid, epochs, stop: 0.02 };
+        let result = batched::train(&target, &schedule, &specs, &track, Device::Cpu, |_, _| {}).unwrap();
+        for (i, spec) in specs.iter().enumerate() {
+            let (reference, diverged) = single(name, dim, hid, epochs, *spec);
+            let outcome = result.outcomes[i];
+            let ours = &result.tracked_losses[i];
+            let what = format!("{name} dim {dim} hid {hid} {spec:?}");
+            assert_eq!(diverged, outcome.status == Status::Diverged, "{what}");
+            let epochs_run = reference.len() + usize::from(diverged);
+            assert_eq!(outcome.epochs as usize, epochs_run, "{what}");
+            assert_eq!(ours.len(), epochs_run, "{what}");
+            let first = reference.iter().zip(ours).position(|(a, b)| a.to_bits() != b.to_bits());
+            assert_eq!(first, None, "{what}: losses differ from epoch {:?}", first.map(|e| e + 1));
+            if !diverged {
+                assert_eq!(outcome.final_loss.to_bits(), reference.last().unwrap().to_bits(), "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn one_hidden_unit_agrees_within_rounding() {
+    let target = Target::resolve("input", 6).unwrap();
+    assert!(!batched::Products::calibrate(6, 1, 6).exact);
+    assert!(batched::Products::calibrate(6, 2, 6).exact && batched::Products::calibrate(6, 4, 3).exact);
+    // For K = 1 the single run's products are matrix-vector products (gemv), which round differently
+    // from the fused multiply-add chain: the losses agree to within a few float32 ulps (a loss near
+    // 0.3 has an ulp of 3e-8), not exactly.
+    let specs = &mixed_specs()[..4];
+    let schedule = batched::Schedule { hid: 1, epochs: 800, stop: 0.02 };
+    let track: Vec<usize> = (0..specs.len()).collect();
+    let result = batched::train(&target, &schedule, specs, &track, Device::Cpu, |_, _| {}).unwrap();
+    for (i, spec) in specs.iter().enumerate() {
+        let (reference, _) = single("input", 6, 1, 800, *spec);
+        let largest =
+            reference.iter().zip(&result.tracked_losses[i]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(largest < 1e-5, "{spec:?}: {largest}");
+    }
+}
+
+#[test]
+fn a_run_does_not_depend_on_the_rest_of_its_batch() {
+    let target = Target::resolve("input", 6).unwrap();
+    let schedule = batched::Schedule { hid: 2, epochs: 700, stop: 0.02 };
+    let all = mixed_specs();
+    let together = batched::train(&target, &schedule, &all, &[], Device::Cpu, |_, _| {}).unwrap().outcomes;
+    for (i, spec) in all.iter().enumerate() {
+        let alone =
+            batched::train(&target, &schedule, &[*spec], &[], Device::Cpu, |_, _| {}).unwrap().outcomes;
+        assert_eq!(alone[0].epochs, together[i].epochs, "{spec:?}");
+        assert_eq!(alone[0].final_loss.to_bits(), together[i].final_loss.to_bits(), "{spec:?}");
+        assert_eq!(alone[0].status, together[i].status, "{spec:?}");
+    }
+}
+
+const SMALL: &[&str] = &["--dim", "4,5", "--hid", "2", "--lr", "0.4,0.9", "--seeds", "5", "--epochs", "900"];
+
+/// The CSV's rows without its first line (which says which shard the file holds).
+fn rows_of(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.split_once('\n').unwrap().1.to_string()
+}
+
+#[test]
+fn sharded_and_merged_equals_unsharded() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = hud()
+        .current_dir(dir.path())
+        .args(["sweep", "--csv", "all.csv", "--out", "all.png", "--compare", "0"])
+        .args(SMALL)
+        .assert()
+        .success();
+    let whole_summary = String::from_utf8(whole.get_output().stdout.clone()).unwrap();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let csv = format!("part{i}.csv");
+        hud()
+            .current_dir(dir.path())
+            .args([
+                "sweep",
+                "--shard",
+                &shard,
+                "--csv",
+                &csv,
+                "--out",
+                &format!("part{i}.png"),
+                "--compare",
+                "0",
+            ])
+            .args(SMALL)
+            .assert()
+            .success();
+    }
+    let merged = hud()
+        .current_dir(dir.path())
+        .args([
+            "sweep",
+            "merge",
+            "part3.csv",
+            "part1.csv",
+            "part2.csv",
+            "--csv",
+            "merged.csv",
+            "--out",
+            "merged.png",
+        ])
+        .assert()
+        .success();
+    assert_eq!(String::from_utf8(merged.get_output().stdout.clone()).unwrap(), whole_summary);
+    assert_eq!(rows_of(&dir.path().join("merged.csv")), rows_of(&dir.path().join("all.csv")));
+    assert_eq!(
+        std::fs::read(dir.path().join("merged.png")).unwrap(),
+        std::fs::read(dir.path().join("all.png")).unwrap()
+    );
+    // 2 sizes x 2 learning rates x 5 seeds, in run order, one shard's runs every third.
+    let rows = rows_of(&dir.path().join("all.csv"));
+    assert_eq!(rows.lines().count(), 1 + 20);
+    assert!(rows.starts_with("run,target,items,hid,outputs,lr,mom,init,stop,max_epochs,seed,epochs_to_stop,epochs,final_loss,all_correct\n"));
+    let part1 = rows_of(&dir.path().join("part1.csv"));
+    let runs: Vec<&str> = part1.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(runs, ["0", "3", "6", "9", "12", "15", "18"]);
+}
+
+#[test]
+fn the_summary_and_csv_say_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hud()
+        .current_dir(dir.path())
+        .args(["sweep", "--dim", "5", "--mom", "0.9,5", "--seeds", "3", "--epochs", "1000", "--compare", "6"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    // 5-2-5 seeds 0-2 stop at epochs 751, 793 and 749 (as `hud encoder --dim 5 --seed S` does);
+    // momentum 5 diverges at epoch 63.
+    assert!(stdout.contains("5-2-5 lr 0.4 mom 0.9 init 0.001           3       3 (100.0%)         0         3  750 / 751 / 772 (749-793)"), "{stdout}");
+    assert!(stdout.contains("5-2-5 lr 0.4 mom 5 init 0.001             3         0 (0.0%)         3         0  none within 1000 epochs"), "{stdout}");
+    assert!(stdout.contains("run 0 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both stopped at epoch 751"), "{stdout}");
+    assert!(stdout.contains("run 3 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both diverged at epoch 63"), "{stdout}");
+    let csv = rows_of(&dir.path().join("sweep.csv"));
+    assert!(csv.contains("\n0,input,5,2,5,0.4,0.9,0.001,0.02,1000,0,751,751,0.01997954,yes\n"), "{csv}");
+    assert!(csv.contains("\n3,input,5,2,5,0.4,5.0,0.001,0.02,1000,0,diverged,63,NaN,no\n"), "{csv}");
+
+    // The histogram: one bar colour per configuration, the converged one's bars present.
+    let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
+    assert_eq!(picture.dimensions(), (800, 600));
+    let bar = blend(hud::plot::COLOUR_CYCLE[0], 0.35);
+    let bar_pixels = picture.pixels().filter(|p| close(p.0, bar)).count();
+    assert!(bar_pixels > 2000, "{bar_pixels} pixels of the first configuration's bars");
+}
+
+#[test]
+fn the_success_rate_picture_has_a_line_per_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .current_dir(dir.path())
+        .args([
+            "sweep",
+            "--dim",
+            "4,6,5",
+            "--hid",
+            "2,3",
+            "--seeds",
+            "2",
+            "--epochs",
+            "400",
+            "--compare",
+            "0",
+        ])
+        .assert()
+        .success();
+    let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
+    for colour in &hud::plot::COLOUR_CYCLE[..2] {
+        let rgb = [colour.0, colour.1, colour.2];
+        let count = picture.pixels().filter(|p| p.0 == rgb).count();
+        assert!(count > 300, "{count} pixels of {rgb:?}");
+    }
+    let third = hud::plot::COLOUR_CYCLE[2];
+    assert_eq!(picture.pixels().filter(|p| p.0 == [third.0, third.1, third.2]).count(), 0);
+}
+
+fn blend(colour: plotters::style::RGBColor, alpha: f64) -> [u8; 3] {
+    let mix = |c: u8| (f64::from(c) * alpha + 255.0 * (1.0 - alpha)).round() as u8;
+    [mix(colour.0), mix(colour.1), mix(colour.2)]
+}
+
+fn close(a: [u8; 3], b: [u8; 3]) -> bool {
+    a.iter().zip(b).all(|(&x, y)| x.abs_diff(y) <= 2)
+}
+
+/// `hud sweep ARGS` fails with `message` on its one line of stderr and writes nothing.
+fn refuses(args: &[&str], message: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hud().current_dir(dir.path()).arg("sweep").args(args).assert().failure();
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains(message), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(files_in(dir.path()).is_empty(), "{args:?} left {:?}", files_in(dir.path()));
+}
+
+#[test]
+fn bad_sweeps_are_refused() {
+    refuses(&["--shard", "0/3"], "expected I/N with 1 <= I <= N");
+    refuses(&["--seeds", "0"], "--seeds must be at least 1");
+    refuses(&["--epochs", "0"], "--epochs must be at least 1");
+    refuses(&["--stop", "1"], "--stop must be below 1");
+    refuses(&["--hid", "2,0"], "--hid must be between 1 and 10000, got 0");
+    refuses(&["--dim", "9,-1"], "dim");
+    refuses(&["--lr", "0.4,nan"], "--lr must be a finite number >= 0, got NaN");
+    refuses(&["--target", "nosuch"], "nosuch");
+    refuses(&["--out", "x.jpg"], ".png or .svg");
+    refuses(&["--csv", "no/such/dir/x.csv"], "no/such/dir");
+    refuses(&["--device", "cuda", "--epochs", "1"], "CUDA");
+}
+
+#[test]
+fn bad_merges_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 1..=2 {
+        hud()
+            .current_dir(dir.path())
+            .args([
+                "sweep",
+                "--shard",
+                &format!("{i}/2"),
+                "--csv",
+                &format!("p{i}.csv"),
+                "--out",
+                &format!("p{i}.png"),
+            ])
+            .args(["--dim", "4", "--seeds", "3", "--epochs", "50", "--compare", "0"])
+            .assert()
+            .success();
+    }
+    hud()
+        .current_dir(dir.path())
+        .args([
+            "sweep",
+            "--csv",
+            "other.csv",
+            "--out",
+            "other.png",
+            "--dim",
+            "5",
+            "--seeds",
+            "3",
+            "--epochs",
+            "50",
+        ])
+        .assert()
+        .success();
+    std::fs::write(dir.path().join("bad.csv"), "run,target\n1,2\n").unwrap();
+    let before = files_in(dir.path());
+    let merge_refuses = |parts: &[&str], message: &str| {
+        let output = hud().current_dir(dir.path()).args(["sweep", "merge"]).args(parts).assert().failure();
+        let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(message), "{parts:?}: {stderr}");
+        assert_eq!(files_in(dir.path()), before, "{parts:?} left a file");
+    };
+    merge_refuses(&["p1.csv"], "the parts hold 2 of the sweep's 3 runs (missing runs [1]");
+    merge_refuses(&["p1.csv", "p1.csv", "p2.csv"], "run 0 appears in more than one part");
+    merge_refuses(&["p1.csv", "other.csv"], "other.csv is part of a different sweep from p1.csv");
+    merge_refuses(&["bad.csv"], "bad.csv is not a hud sweep CSV");
+    merge_refuses(&["missing.csv"], "cannot read missing.csv");
+    hud()
+        .current_dir(dir.path())
+        .args(["sweep", "merge"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("required"));
+}
