@@ -28,7 +28,7 @@ def python_rate(epochs, device):
 
 
 def hud_sweep(hud, work, args):
-    """Runs `hud sweep ARGS`: (run-epochs per second while training, whole-process seconds)."""
+    """Runs `hud sweep ARGS`: (run-epochs per second while training, whole-process seconds, run-epochs)."""
     start = time.perf_counter()
     done = subprocess.run([hud, "sweep", "--csv", "sweep.csv", "--out", "sweep.png"] + args, cwd=work,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -36,7 +36,7 @@ def hud_sweep(hud, work, args):
     if done.returncode != 0:
         sys.exit("hud sweep failed: " + done.stderr)
     found = re.search(r"trained (\d+) runs \((\d+) run-epochs\) in ([0-9.]+) s", done.stderr)
-    return int(found.group(2)) / float(found.group(3)), wall
+    return int(found.group(2)) / float(found.group(3)), wall, int(found.group(2))
 
 
 def main():
@@ -54,15 +54,14 @@ def main():
     print("| Python script, 1 run | %.0f | 1x |" % python)
     with tempfile.TemporaryDirectory() as work:
         for runs in [int(r) for r in args.runs.split(",")]:
-            rate, _ = hud_sweep(args.hud, work, ["--seeds", str(runs), "--epochs", str(args.epochs), "--compare", "0",
+            rate, _, _ = hud_sweep(args.hud, work, ["--seeds", str(runs), "--epochs", str(args.epochs), "--compare", "0",
                                                  "--device", args.device])
             print("| hud sweep, %d | %.0f | %.0fx |" % (runs, rate, rate / python))
         if args.full:
-            rate, wall = hud_sweep(args.hud, work, ["--seeds", "1000", "--compare", "0", "--device", args.device])
-            # The sweep's 1000 runs take 15,409,403 epochs in all (median 15,256 each).
-            print("1000-seed 9-2-9 sweep to convergence: %.1f s whole process (%.0f run-epochs per second); "
-                  "the Python script, one run after another, would need about %.1f hours"
-                  % (wall, rate, 15409403 / python / 3600))
+            rate, wall, epochs = hud_sweep(args.hud, work, ["--seeds", "1000", "--compare", "0", "--device", args.device])
+            print("1000-seed 9-2-9 sweep to convergence (%d epochs in all): %.1f s whole process (%.0f run-epochs "
+                  "per second); the Python script, one run after another, would need about %.1f hours"
+                  % (epochs, wall, rate, epochs / python / 3600))
 
 
 if __name__ == "__main__":

@@ -156,8 +156,7 @@ impl Recorder {
     }
 
     fn title(&self, epoch: u64, loss: Option<f32>) -> String {
-        let loss = loss.map(|l| format!(", loss {l:.4}")).unwrap_or_default();
-        format!("{}: epoch {epoch}{loss}", self.name)
+        crate::plot::epoch_title(&self.name, epoch, loss)
     }
 
     /// To be called after each epoch's step with that epoch's loss and the network as it now is.
@@ -395,7 +394,8 @@ impl Palette {
 
 /// Encodes the pictures as a looping GIF: the first frame whole, each later one as the rectangle
 /// that changed (unchanged pixels transparent), each shown [`FRAME_MS`], the last [`LAST_FRAME_MS`].
-/// Frames are rendered a batch at a time, so memory does not grow with their number.
+/// Frames are rendered to pixels a batch at a time, so only a batch of rasters is held at once (the
+/// pictures themselves, points and lines, are small).
 fn encode_gif(pictures: &[HiddenPicture]) -> Result<Vec<u8>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let table = Palette::new().table();

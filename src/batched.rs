@@ -162,6 +162,11 @@ pub struct Products {
     pub grad_hidden: Rounding,
     /// Whether all three matched one of the two roundings exactly.
     pub exact: bool,
+    /// Per-run sums as chains of elementwise adds in index order, rather than reduction kernels. On
+    /// the CPU the reduction kernels sum each run as the single run does, whatever the batch; on a GPU
+    /// they pick their thread layout from the tensor's shape, so a run's sums (and its loss) would
+    /// depend on how many runs share its batch.
+    pub fixed_order_sums: bool,
 }
 
 impl Products {
@@ -202,13 +207,37 @@ impl Products {
             grad_out_weight: or_chain(grad_out_weight),
             grad_hidden: or_chain(grad_hidden),
             exact: output.is_some() && grad_out_weight.is_some() && grad_hidden.is_some(),
+            fixed_order_sums: false,
         }
+    }
+
+    /// `x` summed over `dim`, one value per run.
+    fn sum_over(&self, x: &Tensor, dim: i64) -> Tensor {
+        if !self.fixed_order_sums {
+            return x.sum_dim_intlist(&[dim][..], false, None);
+        }
+        let mut parts = x.unbind(dim).into_iter();
+        let mut sum = parts.next().expect("a dimension of at least one element").copy();
+        for part in parts {
+            let _ = sum.g_add_(&part);
+        }
+        sum
+    }
+
+    /// Each run's mean binary cross-entropy, `[R,N,M]` outputs to `[R]`.
+    fn mean_loss(&self, output: &Tensor, target: &Tensor) -> Tensor {
+        let losses = output.binary_cross_entropy(target, None::<Tensor>, Reduction::None);
+        if !self.fixed_order_sums {
+            return losses.mean_dim(&[1i64, 2][..], false, None);
+        }
+        let per_run = (output.size()[1] * output.size()[2]) as f64;
+        self.sum_over(&self.sum_over(&losses, 2), 1) / per_run
     }
 
     /// The products a GPU batch uses.
     pub fn gpu() -> Products {
         let r = Rounding::FusedChain;
-        Products { output: r, grad_out_weight: r, grad_hidden: r, exact: false }
+        Products { output: r, grad_out_weight: r, grad_hidden: r, exact: false, fixed_order_sums: true }
     }
 }
 
@@ -288,11 +317,7 @@ pub fn train(
         let nan = output.isnan().flatten(1, -1).any_dim(1, false);
         let output = output.nan_to_num(0.5, None, None);
         let target = target.expand_as(&output);
-        let loss = output.binary_cross_entropy(&target, None::<Tensor>, Reduction::None).mean_dim(
-            &[1i64, 2][..],
-            false,
-            None,
-        );
+        let loss = products.mean_loss(&output, &target);
         let gradients = backward(&stack.params, &products, &hidden, &output, &target, &ones);
 
         let stepping = active.logical_and(&nan.logical_not());
@@ -410,35 +435,37 @@ fn backward(
         Reduction::None,
     ) / per_run;
     let grad_out_sum = Tensor::sigmoid_backward(&grad_output, output);
-    let grad_out_bias = grad_out_sum.sum_dim_intlist(&[1i64][..], false, None);
+    let grad_out_bias = products.sum_over(&grad_out_sum, 1);
     let grad_out_weight = grad_weight_product(&grad_out_sum, hidden, products.grad_out_weight);
     let grad_hidden = grad_hidden_product(&grad_out_sum, w2, products.grad_hidden);
     let grad_hid_sum = Tensor::tanh_backward(&grad_hidden, hidden);
-    let grad_hid_bias = grad_hid_sum.sum_dim_intlist(&[1i64][..], false, None);
+    let grad_hid_bias = products.sum_over(&grad_hid_sum, 1);
     // grad.t().mm(I) is grad.t() exactly.
     let grad_hid_weight = grad_hid_sum.transpose(1, 2);
     [grad_hid_weight, grad_hid_bias, grad_out_weight, grad_out_bias]
 }
 
-/// Python's single-tensor SGD for every run at once, with per-run `lr` and `momentum`; rows where
-/// `stepping` is false keep their parameters. `p.add_(buf, alpha=-lr)` is one fused multiply-add, as
-/// is `p.addcmul_(buf, -lr)`, so a per-run learning rate rounds as the scalar one does.
+/// Python's single-tensor SGD for every run at once, with per-run `lr` and `momentum`. Rows where
+/// `stepping` is false keep their parameters and their momentum buffers as they are: selected, not
+/// multiplied by zero, since a frozen run's buffer could otherwise keep growing to infinity (momentum
+/// above 1), and infinity times zero is NaN. `p.add_(buf, alpha=-lr)` is one fused multiply-add, as is
+/// `p.addcmul(buf, -lr)`, so a per-run learning rate rounds as the scalar one does.
 fn sgd_step(stack: &mut Stack, gradients: &[Tensor; 4], stepping: &Tensor) {
-    let mask = stepping.to_kind(Kind::Float);
-    let masks = [mask.view([-1, 1, 1]), mask.view([-1, 1])];
+    let masks = [stepping.view([-1, 1, 1]), stepping.view([-1, 1])];
     let shape_of = |i: usize| i % 2; // weights are 3-D, biases 2-D
     match &mut stack.buffers {
         None => stack.buffers = Some(gradients.each_ref().map(Tensor::copy)),
         Some(buffers) => {
             for (i, (buffer, grad)) in buffers.iter_mut().zip(gradients).enumerate() {
-                let _ = buffer.g_mul_(&stack.mom[shape_of(i)]);
-                let _ = buffer.g_add_(grad);
+                let updated = buffer.g_mul(&stack.mom[shape_of(i)]).g_add_(grad);
+                *buffer = updated.where_self(&masks[shape_of(i)], buffer);
             }
         }
     }
     let buffers = stack.buffers.as_ref().unwrap();
     for (i, (param, buffer)) in stack.params.iter_mut().zip(buffers).enumerate() {
-        let _ = param.addcmul_(&(buffer * &masks[shape_of(i)]), &stack.neg_lr[shape_of(i)]);
+        let updated = param.addcmul(buffer, &stack.neg_lr[shape_of(i)]);
+        *param = updated.where_self(&masks[shape_of(i)], param);
     }
 }
 
@@ -449,8 +476,8 @@ fn tracked_positions(ids: &[usize], is_tracked: &[bool], device: Device) -> Opti
     (!rows.is_empty()).then(|| Tensor::from_slice(&rows).to_device(device))
 }
 
-/// Moves the tracked runs' pending losses to the host, appending each to its run's history (a run that
-/// has ended gets NaN-free history only up to its last epoch: later entries are dropped by `record`).
+/// Moves the tracked runs' pending losses to the host, appending each to its run's history (a frozen
+/// run's entries after its last epoch are cut off at the end of [`train`]).
 fn flush_tracked(
     pending: &mut Vec<Tensor>,
     ids: &[usize],

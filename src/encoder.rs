@@ -162,6 +162,14 @@ pub fn train(
     Ok(Run { net, losses })
 }
 
+/// Whether every output of `net` is on the right side of 0.5 for every input item.
+pub fn all_outputs_correct(net: &EncModel, target: &Target) -> Result<bool> {
+    let device = net.in_hid.weight.device();
+    let output = tch::no_grad(|| tch::nn::Module::forward(net, &target.inputs().to_device(device)));
+    let right = output.gt(0.5).eq_tensor(&target.tensor().to_device(device).gt(0.5));
+    Ok(right.all().int64_value(&[]) != 0)
+}
+
 /// A run as JSON: its config, the loss of every epoch and the final weights.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Trace {
@@ -240,8 +248,7 @@ fn run_name(config: &Config, target: &Target) -> String {
 }
 
 fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> String {
-    let loss = loss.map(|l| format!(", loss {l:.4}")).unwrap_or_default();
-    format!("{}: epoch {epoch}{loss}", run_name(config, target))
+    crate::plot::epoch_title(&run_name(config, target), epoch as u64, loss)
 }
 
 /// `hud encoder`: the script's run, its printed lines, its picture, and a parity check against a saved

@@ -353,23 +353,62 @@ impl HiddenPicture {
 
     /// The picture as SVG text.
     pub fn svg(&self) -> Result<String> {
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            self.draw(&root)?;
-            root.present().map_err(plot_error)?;
-        }
-        Ok(svg)
+        render_svg(self)
     }
 
     /// Writes the picture to `path`, PNG or SVG by its extension, whole or not at all.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = match Format::of(path)? {
-            Format::Png => self.raster()?.png()?,
-            Format::Svg => self.svg()?.into_bytes(),
-        };
-        files::write_atomically(path, &bytes)
+        files::write_atomically(path, &render(self, path)?)
     }
+}
+
+impl Drawing for HiddenPicture {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        self.draw(root).map(drop)
+    }
+}
+
+/// A picture drawn with plotters, on whichever backend it is given.
+pub trait Drawing {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// `drawing` as the bytes of a PNG or an SVG file, by `path`'s extension (nothing is written).
+pub fn render(drawing: &impl Drawing, path: &Path) -> Result<Vec<u8>> {
+    match Format::of(path)? {
+        Format::Png => {
+            let (width, height) = SIZE;
+            let mut rgb = vec![0u8; (width * height * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+                drawing.draw_on(&root)?;
+                root.present().map_err(plot_error)?;
+            }
+            png_bytes(width, height, rgb)
+        }
+        Format::Svg => Ok(render_svg(drawing)?.into_bytes()),
+    }
+}
+
+fn render_svg(drawing: &impl Drawing) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        drawing.draw_on(&root)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(svg)
+}
+
+/// A picture's title at one epoch of a run: `9-2-9 encoder, target input: epoch 50, loss 0.6931`.
+pub fn epoch_title(run_name: &str, epoch: u64, loss: Option<f32>) -> String {
+    let loss = loss.map(|l| format!(", loss {l:.4}")).unwrap_or_default();
+    format!("{run_name}: epoch {epoch}{loss}")
 }
 
 fn plot_error<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {

@@ -21,6 +21,7 @@ use crate::targets::Target;
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -204,10 +205,21 @@ impl Spec {
         self.points().len() as u64 * self.seeds
     }
 
-    /// Run `index`'s configuration and seed: configurations in grid order, seeds innermost.
+    /// Run `index`'s configuration and seed: configurations in grid order ([`Spec::points`]), seeds
+    /// innermost. The index's digits, in the grid's mixed radix, pick each setting.
     pub fn run(&self, index: u64) -> (Point, u64) {
-        let point = self.points().swap_remove((index / self.seeds) as usize);
-        (point, self.first_seed + index % self.seeds)
+        let mut rest = (index / self.seeds) as usize;
+        let mut digit = |count: usize| {
+            let d = rest % count;
+            rest /= count;
+            d
+        };
+        let init = self.init[digit(self.init.len())];
+        let mom = self.mom[digit(self.mom.len())];
+        let lr = self.lr[digit(self.lr.len())];
+        let hid = self.hid[digit(self.hid.len())];
+        let dim = self.dim[digit(self.dim.len())];
+        (Point { dim, hid, lr, mom, init }, self.first_seed + index % self.seeds)
     }
 
     /// `hud encoder`'s config for one run.
@@ -228,11 +240,29 @@ impl Spec {
 
     /// Checks every configuration (as `hud encoder` would) and resolves the targets, one per --dim.
     fn targets(&self) -> Result<Vec<Target>> {
-        ensure!(self.seeds >= 1, "--seeds must be at least 1");
-        ensure!(self.epochs >= 1, "--epochs must be at least 1");
-        ensure!(self.stop < 1.0, "--stop must be below 1 (the script's loop starts from loss = 1.0)");
         for point in self.points() {
             self.config(&point, 0, DeviceArg::Cpu).target()?;
+        }
+        ensure!(self.seeds >= 1, "--seeds must be at least 1");
+        ensure!(
+            self.first_seed.checked_add(self.seeds - 1).is_some(),
+            "--first-seed {} with --seeds {} goes past the largest seed, {}",
+            self.first_seed,
+            self.seeds,
+            u64::MAX
+        );
+        ensure!(self.epochs >= 1, "--epochs must be at least 1");
+        ensure!(self.stop < 1.0, "--stop must be below 1 (the script's loop starts from loss = 1.0)");
+        let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for (name, values) in [
+            ("dim", self.dim.iter().map(|&d| d as u64).collect()),
+            ("hid", self.hid.iter().map(|&h| h as u64).collect()),
+            ("lr", bits(&self.lr)),
+            ("mom", bits(&self.mom)),
+            ("init", bits(&self.init)),
+        ] {
+            let distinct: BTreeSet<&u64> = values.iter().collect();
+            ensure!(distinct.len() == values.len(), "--{name} lists a value twice");
         }
         self.dim.iter().map(|&dim| Target::resolve(&self.target, dim)).collect()
     }
@@ -294,55 +324,63 @@ impl Row {
     }
 }
 
-/// A run's single-run comparison: the batched loss of every epoch against `hud encoder`'s.
+/// A run's single-run comparison: the batched loss of every epoch against `hud encoder`'s, and how
+/// each ended.
 pub struct Comparison {
     pub run: u64,
     pub label: String,
-    /// Epochs run, counting the epoch a diverging run's outputs became NaN.
-    pub batched_epochs: usize,
-    pub single_epochs: usize,
-    pub batched_diverged: bool,
-    pub single_diverged: bool,
+    pub batched: Ending,
+    pub single: Ending,
     /// The first epoch whose losses differ (over the epochs both ran, NaN epochs aside).
     pub first_difference: Option<usize>,
     /// The largest difference between the two losses of an epoch.
     pub largest_difference: f32,
 }
 
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ending {
+    /// Epochs run, counting the epoch a diverging run's outputs became NaN.
+    pub epochs: usize,
+    pub diverged: bool,
+    /// Every output of the final network on the right side of 0.5.
+    pub correct: bool,
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = if self.diverged { "diverged" } else { "stopped" };
+        let correct = if self.correct { "all outputs correct" } else { "not all outputs correct" };
+        write!(f, "{how} at epoch {}, {correct}", self.epochs)
+    }
+}
+
 impl Comparison {
     /// Whether the batched run is the single run, bit for bit, to the same end.
     pub fn identical(&self) -> bool {
-        self.first_difference.is_none()
-            && self.batched_epochs == self.single_epochs
-            && self.batched_diverged == self.single_diverged
+        self.first_difference.is_none() && self.batched == self.single
     }
 }
 
 impl std::fmt::Display for Comparison {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ending = |diverged: bool| if diverged { "diverged at epoch" } else { "stopped at epoch" };
         if self.identical() {
             return write!(
                 f,
-                "run {} ({}): identical to the single run, every loss bit for bit; both {} {}",
-                self.run,
-                self.label,
-                ending(self.single_diverged),
-                self.single_epochs
+                "run {} ({}): identical to the single run, every loss bit for bit; both {}",
+                self.run, self.label, self.single
             );
         }
         write!(
             f,
-            "run {} ({}): differs from the single run from epoch {}, largest loss difference {:e}; batched {} {}, \
-             single {} {}",
+            "run {} ({}): differs from the single run from epoch {}, largest loss difference {:e}; batched {}, \
+             single {}",
             self.run,
             self.label,
             self.first_difference.map_or("-".to_string(), |e| e.to_string()),
             self.largest_difference,
-            ending(self.batched_diverged),
-            self.batched_epochs,
-            ending(self.single_diverged),
-            self.single_epochs,
+            self.batched,
+            self.single,
         )
     }
 }
@@ -386,7 +424,8 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     }
     // The biggest first, so that the last batch to start is a short one.
     batches.sort_by_key(|(dim_index, hid, runs)| {
-        std::cmp::Reverse(spec.dim[*dim_index] * hid * runs.len() as i64)
+        let target = &targets[*dim_index];
+        std::cmp::Reverse((target.num_items() * target.num_outputs()) as i64 * hid * runs.len() as i64)
     });
 
     let started = Instant::now();
@@ -466,8 +505,7 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
         let shapes = inexact.into_iter().collect::<Vec<_>>().join(", ");
         eprintln!(
             "note: for {shapes}, libtorch's single-run matrix products round in an order the batch does not \
-             reproduce (one hidden unit: matrix-vector code): these runs equal `hud encoder`'s to within \
-             rounding, not bit for bit"
+             reproduce: these runs equal `hud encoder`'s to within rounding, not bit for bit"
         );
     }
     if !cpu {
@@ -486,10 +524,22 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
             single.push(loss);
             Ok(())
         });
-        let row = rows.binary_search_by_key(&i, |r| r.run).map(|k| &rows[k]);
-        let diverged = row.is_ok_and(|r| r.epochs_to_stop == "diverged");
+        let single_end = Ending {
+            epochs: single.len() + usize::from(ended.is_err()),
+            diverged: ended.is_err(),
+            correct: match &ended {
+                Ok(run) => encoder::all_outputs_correct(&run.net, &target)?,
+                Err(_) => false,
+            },
+        };
+        let row = &rows[rows.binary_search_by_key(&i, |r| r.run).expect("a row per run")];
+        let batched_end = Ending {
+            epochs: row.epochs as usize,
+            diverged: row.epochs_to_stop == "diverged",
+            correct: row.all_correct == "yes",
+        };
         let label = format!("{} seed {seed}", config.shape(&target));
-        comparisons.push(compare_losses(i, label, &batched_losses, diverged, &single, ended.is_err()));
+        comparisons.push(compare_runs(i, label, &batched_losses, batched_end, &single, single_end));
     }
     Ok(Sweep { rows, comparisons, seconds })
 }
@@ -533,28 +583,23 @@ fn row(spec: &Spec, target: &Target, run: u64, point: &Point, hid: i64, seed: u6
 
 /// Compares the batched run's losses with the single run's, epoch by epoch. A diverged batched run's
 /// last loss is NaN (the epoch its outputs became NaN); a diverged single run has no loss for that epoch.
-pub fn compare_losses(
+pub fn compare_runs(
     run: u64,
     label: String,
-    batched: &[f32],
-    batched_diverged: bool,
-    single: &[f32],
-    single_diverged: bool,
+    batched_losses: &[f32],
+    batched: Ending,
+    single_losses: &[f32],
+    single: Ending,
 ) -> Comparison {
-    let finite = if batched_diverged { &batched[..batched.len().saturating_sub(1)] } else { batched };
-    let both = finite.iter().zip(single);
+    let finite = if batched.diverged {
+        &batched_losses[..batched_losses.len().saturating_sub(1)]
+    } else {
+        batched_losses
+    };
+    let both = finite.iter().zip(single_losses);
     let first_difference = both.clone().position(|(a, b)| a.to_bits() != b.to_bits()).map(|e| e + 1);
     let largest_difference = both.map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-    Comparison {
-        run,
-        label,
-        batched_epochs: batched.len(),
-        single_epochs: single.len() + usize::from(single_diverged),
-        batched_diverged,
-        single_diverged,
-        first_difference,
-        largest_difference,
-    }
+    Comparison { run, label, batched, single, first_difference, largest_difference }
 }
 
 /// The CSV's first line: `# hud sweep <spec as JSON> <what this file holds>`.
@@ -646,31 +691,17 @@ pub fn summary(rows: &[Row]) -> String {
     text
 }
 
-/// The picture: success rate against N when the sweep has several N, else a histogram of epochs to
-/// stop per configuration.
-pub fn picture(rows: &[Row], path: &Path) -> Result<()> {
-    let bytes = match plot::Format::of(path)? {
-        plot::Format::Png => {
-            let (width, height) = plot::SIZE;
-            let mut rgb = vec![0u8; (width * height * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, plot::SIZE).into_drawing_area();
-                draw(rows, &root)?;
-                root.present().map_err(|e| anyhow::anyhow!("drawing failed: {e}"))?;
-            }
-            plot::png_bytes(width, height, rgb)?
-        }
-        plot::Format::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, plot::SIZE).into_drawing_area();
-                draw(rows, &root)?;
-                root.present().map_err(|e| anyhow::anyhow!("drawing failed: {e}"))?;
-            }
-            svg.into_bytes()
-        }
-    };
-    files::write_atomically(path, &bytes)
+/// The picture of a sweep's rows: success rate against N when the sweep has several N, else a
+/// histogram of epochs to stop per configuration.
+pub struct Picture<'a>(pub &'a [Row]);
+
+impl plot::Drawing for Picture<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(self.0, root)
+    }
 }
 
 fn draw<DB: DrawingBackend>(rows: &[Row], root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<()>
@@ -683,18 +714,33 @@ where
     let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
     let groups = by_config(rows);
     let sizes: BTreeSet<usize> = rows.iter().map(|r| r.items).collect();
+    if rows.is_empty() {
+        // A shard with no runs (a job array with more tasks than runs).
+        let style = font(24.0).into_text_style(root).pos(Pos::new(HPos::Center, VPos::Center));
+        root.draw_text(
+            "no runs in this part of the sweep",
+            &style,
+            (plot::SIZE.0 as i32 / 2, plot::SIZE.1 as i32 / 2),
+        )
+        .map_err(failed)?;
+        return Ok(());
+    }
     if sizes.len() > 1 {
-        // Success rate against N, one line per (K, lr, mom, init).
-        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        // Success rate against N, one line per (K, lr, mom, init): converged (solid), and all outputs
+        // on the right side of 0.5 (dashed), which a run can reach long before its loss is small.
+        type Points = Vec<(f64, f64, f64)>;
+        let mut series: Vec<(String, Points)> = Vec::new();
         for group in &groups {
             let r = group[0];
             let label =
                 format!("K {} lr {} mom {} init {}", r.hid, number(r.lr), number(r.mom), number(r.init));
-            let rate = 100.0 * group.iter().filter(|r| r.converged_epochs().is_some()).count() as f64
-                / group.len() as f64;
+            let share = |count: usize| 100.0 * count as f64 / group.len() as f64;
+            let converged = share(group.iter().filter(|r| r.converged_epochs().is_some()).count());
+            let correct = share(group.iter().filter(|r| r.all_correct == "yes").count());
+            let point = (r.items as f64, converged, correct);
             match series.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, points)) => points.push((r.items as f64, rate)),
-                None => series.push((label, vec![(r.items as f64, rate)])),
+                Some((_, points)) => points.push(point),
+                None => series.push((label, vec![point])),
             }
         }
         series.iter_mut().for_each(|(_, points)| points.sort_by(|a, b| a.0.total_cmp(&b.0)));
@@ -702,7 +748,7 @@ where
         let mut chart = ChartBuilder::on(root)
             .caption(
                 format!(
-                    "Runs reaching loss {} within {} epochs, against N (N-K-N)",
+                    "Runs reaching loss {} within {} epochs (dashed: all outputs correct)",
                     rows[0].stop, rows[0].max_epochs
                 ),
                 font(20.0),
@@ -715,7 +761,7 @@ where
         chart
             .configure_mesh()
             .x_desc("N (encoder size)")
-            .y_desc("runs converged (%)")
+            .y_desc("runs (%)")
             .x_labels((high - low) as usize + 2)
             .x_label_formatter(&|x| if x.fract() == 0.0 { format!("{x:.0}") } else { String::new() })
             .y_label_formatter(&|y| format!("{y:.0}"))
@@ -726,12 +772,19 @@ where
             .map_err(failed)?;
         for (k, (label, points)) in series.iter().enumerate() {
             let colour = COLOUR_CYCLE[k % COLOUR_CYCLE.len()];
+            let converged: Vec<(f64, f64)> = points.iter().map(|&(n, c, _)| (n, c)).collect();
+            let correct: Vec<(f64, f64)> = points.iter().map(|&(n, _, c)| (n, c)).collect();
             chart
-                .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(2)))
+                .draw_series(LineSeries::new(converged.iter().copied(), colour.stroke_width(2)))
                 .map_err(failed)?
                 .label(label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled()))).map_err(failed)?;
+            chart
+                .draw_series(converged.iter().map(|&p| Circle::new(p, 4, colour.filled())))
+                .map_err(failed)?;
+            chart
+                .draw_series(DashedLineSeries::new(correct.iter().copied(), 6, 4, colour.stroke_width(2)))
+                .map_err(failed)?;
         }
         chart
             .configure_series_labels()
@@ -762,7 +815,7 @@ where
     let top = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
     let total: usize = rows.len();
     let caption = format!(
-        "Epochs to reach loss {}: {} of {} runs converged within {} epochs",
+        "Epochs to reach loss {}: {} of {} runs within {} epochs (dashed: median)",
         rows[0].stop,
         converged.len(),
         total,
@@ -789,6 +842,12 @@ where
         .map_err(failed)?;
     for (k, (group, count)) in groups.iter().zip(&counts).enumerate() {
         let colour = COLOUR_CYCLE[k % COLOUR_CYCLE.len()];
+        let mut epochs: Vec<u64> = group.iter().filter_map(|r| r.converged_epochs()).collect();
+        epochs.sort_unstable();
+        if let Some([_, median, _]) = quartiles(&epochs) {
+            let dashes = (0..40).map(|i| i as f64 * top / 40.0).map(|y| (median, y));
+            chart.draw_series(DashedLineSeries::new(dashes, 6, 4, colour.stroke_width(2))).map_err(failed)?;
+        }
         let bars = count.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
             let x0 = low + b as f64 * width;
             Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], colour.mix(0.35).filled())
@@ -821,10 +880,20 @@ where
 
 /// Writes the CSV and the picture and prints the summary.
 fn report(spec: &Spec, part: &str, rows: &[Row], csv: &Path, out: &Path) -> Result<()> {
+    let picture = plot::render(&Picture(rows), out)?;
     files::write_atomically(csv, &csv_bytes(spec, part, rows)?)?;
-    picture(rows, out)?;
+    files::write_atomically(out, &picture)?;
     print!("{}", summary(rows));
     eprintln!("wrote {} and {}", csv.display(), out.display());
+    Ok(())
+}
+
+/// Refuses, before any work, outputs that could not be written.
+fn check_outputs(csv: &Path, out: &Path) -> Result<()> {
+    plot::Format::of(out)?;
+    files::check_writable(csv)?;
+    files::check_writable(out)?;
+    ensure!(csv != out, "--csv and --out both name {}", csv.display());
     Ok(())
 }
 
@@ -835,24 +904,25 @@ pub fn run(args: Args) -> Result<()> {
     }
     let args = args.sweep;
     let spec = Spec::of(&args);
-    plot::Format::of(&args.out)?;
-    files::check_writable(&args.csv)?;
-    files::check_writable(&args.out)?;
-    ensure!(args.csv != args.out, "--csv and --out both name {}", args.csv.display());
+    check_outputs(&args.csv, &args.out)?;
     let swept = sweep(&spec, &args)?;
     let part = match args.shard {
         Some(shard) => format!("shard {shard}"),
         None => "all".to_string(),
     };
     let run_epochs: u64 = swept.rows.iter().map(|r| r.epochs).sum();
-    eprintln!(
-        "trained {} runs ({} run-epochs) in {:.1} s on {}: {:.0} run-epochs per second",
-        swept.rows.len(),
-        run_epochs,
-        swept.seconds,
-        serde_json::to_value(args.device)?.as_str().unwrap_or("?"),
-        run_epochs as f64 / swept.seconds
-    );
+    if swept.rows.is_empty() {
+        eprintln!("this part of the sweep has no runs (the sweep has {} runs)", spec.total_runs());
+    } else {
+        eprintln!(
+            "trained {} runs ({} run-epochs) in {:.1} s on {}: {:.0} run-epochs per second",
+            swept.rows.len(),
+            run_epochs,
+            swept.seconds,
+            serde_json::to_value(args.device)?.as_str().unwrap_or("?"),
+            run_epochs as f64 / swept.seconds
+        );
+    }
     report(&spec, &part, &swept.rows, &args.csv, &args.out)?;
     if !swept.comparisons.is_empty() {
         println!("batched against single runs (hud encoder --seed S, same config):");
@@ -865,9 +935,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// `hud sweep merge`: the shards must be parts of the same sweep and, together, all of it.
 pub fn merge(args: MergeArgs) -> Result<()> {
-    plot::Format::of(&args.out)?;
-    files::check_writable(&args.csv)?;
-    files::check_writable(&args.out)?;
+    check_outputs(&args.csv, &args.out)?;
     let mut spec: Option<Spec> = None;
     let mut rows = Vec::new();
     for path in &args.parts {
@@ -934,6 +1002,10 @@ mod tests {
             stop: 0.02,
         };
         assert_eq!(spec.total_runs(), 12);
+        let points = spec.points();
+        for index in 0..12 {
+            assert_eq!(spec.run(index), (points[index as usize / 3].clone(), 10 + index % 3));
+        }
         let (point, seed) = spec.run(4);
         assert_eq!((point.dim, point.lr, seed), (5, 0.2, 11));
         let (point, seed) = spec.run(11);

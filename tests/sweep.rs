@@ -107,16 +107,23 @@ fn one_hidden_unit_agrees_within_rounding() {
 
 #[test]
 fn a_run_does_not_depend_on_the_rest_of_its_batch() {
-    let target = Target::resolve("input", 6).unwrap();
-    let schedule = batched::Schedule { hid: 2, epochs: 700, stop: 0.02 };
-    let all = mixed_specs();
+    let target = Target::resolve("input", 4).unwrap();
+    let schedule = batched::Schedule { hid: 2, epochs: 4000, stop: 0.1 };
+    // Seed 16 with momentum 1.05 converges at epoch 87, then stays frozen beside slow runs (more than
+    // half the batch, so it is not dropped) for the rest of the 4000 epochs: its momentum buffer must
+    // not keep growing (by 1.05 an epoch, to infinity, then NaN weights).
+    let mut all = mixed_specs();
+    all.push(RunSpec { seed: 16, init: 0.001, lr: 0.4, mom: 1.05 });
+    all.extend((0..10).map(|seed| RunSpec { seed, init: 0.001, lr: 0.001, mom: 0.0 }));
     let together = batched::train(&target, &schedule, &all, &[], Device::Cpu, |_, _| {}).unwrap().outcomes;
+    assert_eq!((together[7].epochs, together[7].status, together[7].correct), (87, Status::Converged, true));
     for (i, spec) in all.iter().enumerate() {
         let alone =
             batched::train(&target, &schedule, &[*spec], &[], Device::Cpu, |_, _| {}).unwrap().outcomes;
         assert_eq!(alone[0].epochs, together[i].epochs, "{spec:?}");
         assert_eq!(alone[0].final_loss.to_bits(), together[i].final_loss.to_bits(), "{spec:?}");
         assert_eq!(alone[0].status, together[i].status, "{spec:?}");
+        assert_eq!(alone[0].correct, together[i].correct, "{spec:?}");
     }
 }
 
@@ -201,8 +208,8 @@ fn the_summary_and_csv_say_what_happened() {
     // momentum 5 diverges at epoch 63.
     assert!(stdout.contains("5-2-5 lr 0.4 mom 0.9 init 0.001           3       3 (100.0%)         0         3  750 / 751 / 772 (749-793)"), "{stdout}");
     assert!(stdout.contains("5-2-5 lr 0.4 mom 5 init 0.001             3         0 (0.0%)         3         0  none within 1000 epochs"), "{stdout}");
-    assert!(stdout.contains("run 0 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both stopped at epoch 751"), "{stdout}");
-    assert!(stdout.contains("run 3 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both diverged at epoch 63"), "{stdout}");
+    assert!(stdout.contains("run 0 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both stopped at epoch 751, all outputs correct"), "{stdout}");
+    assert!(stdout.contains("run 3 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both diverged at epoch 63, not all outputs correct"), "{stdout}");
     let csv = rows_of(&dir.path().join("sweep.csv"));
     assert!(csv.contains("\n0,input,5,2,5,0.4,0.9,0.001,0.02,1000,0,751,751,0.01997954,yes\n"), "{csv}");
     assert!(csv.contains("\n3,input,5,2,5,0.4,5.0,0.001,0.02,1000,0,diverged,63,NaN,no\n"), "{csv}");
@@ -270,6 +277,10 @@ fn bad_sweeps_are_refused() {
     refuses(&["--seeds", "0"], "--seeds must be at least 1");
     refuses(&["--epochs", "0"], "--epochs must be at least 1");
     refuses(&["--stop", "1"], "--stop must be below 1");
+    refuses(&["--stop", "nan"], "--stop must be a finite number >= 0, got NaN");
+    refuses(&["--dim", "5,5"], "--dim lists a value twice");
+    refuses(&["--first-seed", "18446744073709551615", "--seeds", "2"], "goes past the largest seed");
+    refuses(&["--csv", "a.png", "--out", "a.png"], "--csv and --out both name a.png");
     refuses(&["--hid", "2,0"], "--hid must be between 1 and 10000, got 0");
     refuses(&["--dim", "9,-1"], "dim");
     refuses(&["--lr", "0.4,nan"], "--lr must be a finite number >= 0, got NaN");
@@ -277,6 +288,38 @@ fn bad_sweeps_are_refused() {
     refuses(&["--out", "x.jpg"], ".png or .svg");
     refuses(&["--csv", "no/such/dir/x.csv"], "no/such/dir");
     refuses(&["--device", "cuda", "--epochs", "1"], "CUDA");
+}
+
+#[test]
+fn a_shard_without_runs_says_so_and_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--dim", "4", "--seeds", "2", "--epochs", "50", "--compare", "0"];
+    for i in 1..=3 {
+        let output = hud()
+            .current_dir(dir.path())
+            .args([
+                "sweep",
+                "--shard",
+                &format!("{i}/3"),
+                "--csv",
+                &format!("p{i}.csv"),
+                "--out",
+                &format!("p{i}.png"),
+            ])
+            .args(args)
+            .assert()
+            .success();
+        let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+        assert_eq!(
+            i == 3,
+            stderr.contains("this part of the sweep has no runs (the sweep has 2 runs)"),
+            "{stderr}"
+        );
+    }
+    let empty = image::open(dir.path().join("p3.png")).unwrap().to_rgb8();
+    assert!(empty.pixels().any(|p| p.0 != [255, 255, 255]), "the empty part's picture says so in text");
+    hud().current_dir(dir.path()).args(["sweep", "merge", "p1.csv", "p2.csv", "p3.csv"]).assert().success();
+    assert_eq!(rows_of(&dir.path().join("sweep.csv")).lines().count(), 1 + 2);
 }
 
 #[test]
@@ -328,6 +371,10 @@ fn bad_merges_are_refused() {
     merge_refuses(&["p1.csv", "other.csv"], "other.csv is part of a different sweep from p1.csv");
     merge_refuses(&["bad.csv"], "bad.csv is not a hud sweep CSV");
     merge_refuses(&["missing.csv"], "cannot read missing.csv");
+    merge_refuses(
+        &["p1.csv", "p2.csv", "--csv", "m.png", "--out", "m.png"],
+        "--csv and --out both name m.png",
+    );
     hud()
         .current_dir(dir.path())
         .args(["sweep", "merge"])
