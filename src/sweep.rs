@@ -915,7 +915,7 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("this part of the sweep has no runs (the sweep has {} runs)", spec.total_runs());
     } else {
         eprintln!(
-            "trained {} runs ({} run-epochs) in {:.1} s on {}: {:.0} run-epochs per second",
+            "trained {} runs ({} run-epochs) in {:.2} s on {}: {:.0} run-epochs per second",
             swept.rows.len(),
             run_epochs,
             swept.seconds,
