@@ -89,6 +89,40 @@ struct Stack {
     mom: [Tensor; 2],
     /// Which run (index into the caller's list) each row is.
     ids: Vec<usize>,
+    ledger: Ledger,
+}
+
+/// Per row, on the device: still training; the epoch it ended (or the last epoch); its last loss;
+/// whether it diverged.
+struct Ledger {
+    active: Tensor,
+    end_epoch: Tensor,
+    final_loss: Tensor,
+    diverged: Tensor,
+}
+
+impl Ledger {
+    fn new(rows: i64, epochs: u64, device: Device) -> Self {
+        Ledger {
+            active: Tensor::ones([rows], (Kind::Bool, device)),
+            end_epoch: Tensor::full([rows], epochs as i64, (Kind::Int64, device)),
+            final_loss: Tensor::full([rows], f64::NAN, (Kind::Float, device)),
+            diverged: Tensor::zeros([rows], (Kind::Bool, device)),
+        }
+    }
+
+    /// Books an epoch's losses (NaN where the outputs were NaN): rows that end with it (loss at most
+    /// `stop`, or NaN, or the last epoch) record it and stop being active.
+    fn book(&mut self, epoch: u64, last_epoch: bool, loss: &Tensor, nan: &Tensor, stop: f64) {
+        let ended = self.active.logical_and(&nan.logical_or(&loss.gt(stop).logical_not()));
+        let _ = self.end_epoch.masked_fill_(&ended, epoch as i64);
+        self.final_loss = loss.where_self(&ended, &self.final_loss);
+        self.diverged = self.diverged.logical_or(&self.active.logical_and(nan));
+        self.active = self.active.logical_and(&ended.logical_not());
+        if last_epoch {
+            self.final_loss = loss.where_self(&self.active, &self.final_loss);
+        }
+    }
 }
 
 impl Stack {
@@ -101,6 +135,12 @@ impl Stack {
             neg_lr: self.neg_lr.each_ref().map(pick),
             mom: self.mom.each_ref().map(pick),
             ids: ids_kept.iter().map(|&i| self.ids[i as usize]).collect(),
+            ledger: Ledger {
+                active: pick(&self.ledger.active),
+                end_epoch: pick(&self.ledger.end_epoch),
+                final_loss: pick(&self.ledger.final_loss),
+                diverged: pick(&self.ledger.diverged),
+            },
         })
     }
 }
@@ -287,7 +327,7 @@ pub fn train(
     ensure!(schedule.epochs >= 1, "--epochs must be at least 1");
     let _no_grad = tch::no_grad_guard();
     let (items, outputs) = (target.num_items() as i64, target.num_outputs() as i64);
-    let mut stack = initial_stack(runs, items, schedule.hid, outputs, device);
+    let mut stack = initial_stack(runs, items, schedule, outputs, device);
     let products = if device == Device::Cpu {
         Products::calibrate(items, schedule.hid, outputs)
     } else {
@@ -302,12 +342,6 @@ pub fn train(
     let mut tracked_pending: Vec<Tensor> = Vec::new();
     let is_tracked: Vec<bool> = (0..runs.len()).map(|i| track.contains(&i)).collect();
 
-    // Per row: still training; the epoch it ended; its last loss; whether it diverged.
-    let rows = runs.len() as i64;
-    let mut active = Tensor::ones([rows], (Kind::Bool, device));
-    let mut end_epoch = Tensor::full([rows], schedule.epochs as i64, (Kind::Int64, device));
-    let mut final_loss = Tensor::full([rows], f64::NAN, (Kind::Float, device));
-    let mut diverged = Tensor::zeros([rows], (Kind::Bool, device));
     let mut tracked_rows = tracked_positions(&stack.ids, &is_tracked, device);
 
     let mut epoch = 0;
@@ -320,61 +354,29 @@ pub fn train(
         let loss = products.mean_loss(&output, &target);
         let gradients = backward(&stack.params, &products, &hidden, &output, &target, &ones);
 
-        let stepping = active.logical_and(&nan.logical_not());
+        let stepping = stack.ledger.active.logical_and(&nan.logical_not());
         sgd_step(&mut stack, &gradients, &stepping);
 
         let loss = loss.masked_fill(&nan, f64::NAN);
-        let ended = active.logical_and(&nan.logical_or(&loss.gt(stop).logical_not()));
-        let _ = end_epoch.masked_fill_(&ended, epoch as i64);
-        final_loss = loss.where_self(&ended, &final_loss);
-        diverged = diverged.logical_or(&active.logical_and(&nan));
-        active = active.logical_and(&ended.logical_not());
+        stack.ledger.book(epoch, epoch == schedule.epochs, &loss, &nan, stop);
         if let Some(rows) = &tracked_rows {
             tracked_pending.push(loss.index_select(0, rows));
-        }
-        if epoch == schedule.epochs {
-            final_loss = loss.where_self(&active, &final_loss);
         }
 
         if epoch % CHECK_EVERY == 0 || epoch == schedule.epochs {
             flush_tracked(&mut tracked_pending, &stack.ids, &is_tracked, &mut tracked_losses)?;
+            let active = &stack.ledger.active;
             let left = active.sum(Kind::Int64).int64_value(&[]) as usize;
             progress(epoch, left);
             if left == 0 || epoch == schedule.epochs {
-                let all = active.ones_like();
-                record(
-                    &stack,
-                    &products,
-                    &all,
-                    &target,
-                    &end_epoch,
-                    &final_loss,
-                    &diverged,
-                    stop,
-                    &mut outcomes,
-                )?;
+                record(&stack, &products, &active.ones_like(), &target, stop, &mut outcomes)?;
                 break;
             }
             // Drop the finished runs once they are half the batch: fewer rows, same numbers.
             if left * 2 <= stack.ids.len() {
-                let done = active.logical_not();
-                record(
-                    &stack,
-                    &products,
-                    &done,
-                    &target,
-                    &end_epoch,
-                    &final_loss,
-                    &diverged,
-                    stop,
-                    &mut outcomes,
-                )?;
+                record(&stack, &products, &active.logical_not(), &target, stop, &mut outcomes)?;
                 let keep = active.nonzero().view([-1]);
                 stack = stack.select(&keep)?;
-                active = active.index_select(0, &keep);
-                end_epoch = end_epoch.index_select(0, &keep);
-                final_loss = final_loss.index_select(0, &keep);
-                diverged = diverged.index_select(0, &keep);
                 tracked_rows = tracked_positions(&stack.ids, &is_tracked, device);
             }
         }
@@ -389,7 +391,8 @@ pub fn train(
 
 /// Each run's initial weights, drawn on the CPU exactly as `hud encoder --seed S --init I` draws them,
 /// then stacked on `device`.
-fn initial_stack(runs: &[RunSpec], items: i64, hid: i64, outputs: i64, device: Device) -> Stack {
+fn initial_stack(runs: &[RunSpec], items: i64, schedule: &Schedule, outputs: i64, device: Device) -> Stack {
+    let hid = schedule.hid;
     let nets: Vec<[Tensor; 4]> = runs
         .iter()
         .map(|run| {
@@ -413,6 +416,7 @@ fn initial_stack(runs: &[RunSpec], items: i64, hid: i64, outputs: i64, device: D
         neg_lr: [column(neg_lr.clone(), &[-1, 1, 1]), column(neg_lr, &[-1, 1])],
         mom: [column(mom.clone(), &[-1, 1, 1]), column(mom, &[-1, 1])],
         ids: (0..runs.len()).collect(),
+        ledger: Ledger::new(runs.len() as i64, schedule.epochs, device),
     }
 }
 
@@ -500,15 +504,11 @@ fn flush_tracked(
 }
 
 /// Records the outcome of the rows in `done` that have none yet.
-#[allow(clippy::too_many_arguments)]
 fn record(
     stack: &Stack,
     products: &Products,
     done: &Tensor,
     target: &Tensor,
-    end_epoch: &Tensor,
-    final_loss: &Tensor,
-    diverged: &Tensor,
     stop: f64,
     outcomes: &mut [Option<Outcome>],
 ) -> Result<()> {
@@ -517,9 +517,9 @@ fn record(
         output.gt(0.5).eq_tensor(&target.expand_as(&output).gt(0.5)).flatten(1, -1).all_dim(1, false);
     let host = |t: &Tensor| t.to_device(Device::Cpu);
     let done = Vec::<bool>::try_from(host(done))?;
-    let epochs = Vec::<i64>::try_from(host(end_epoch))?;
-    let losses = Vec::<f32>::try_from(host(final_loss))?;
-    let diverged = Vec::<bool>::try_from(host(diverged))?;
+    let epochs = Vec::<i64>::try_from(host(&stack.ledger.end_epoch))?;
+    let losses = Vec::<f32>::try_from(host(&stack.ledger.final_loss))?;
+    let diverged = Vec::<bool>::try_from(host(&stack.ledger.diverged))?;
     let correct = Vec::<bool>::try_from(host(&correct))?;
     for (row, &id) in stack.ids.iter().enumerate() {
         if !done[row] || outcomes[id].is_some() {

@@ -20,6 +20,7 @@ use crate::plot::{self, COLOUR_CYCLE};
 use crate::targets::Target;
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
@@ -786,14 +787,7 @@ where
                 .draw_series(DashedLineSeries::new(correct.iter().copied(), 6, 4, colour.stroke_width(2)))
                 .map_err(failed)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(font(14.0))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(failed)?;
+        legend(&mut chart)?;
         return Ok(());
     }
 
@@ -859,14 +853,7 @@ where
             .label(format!("{} ({converged}/{} converged)", group[0].config_label(), group.len()))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.mix(0.6).filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(14.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(failed)?;
+    legend(&mut chart)?;
     if converged.is_empty() {
         root.draw_text(
             "no run converged",
@@ -876,6 +863,23 @@ where
         .map_err(failed)?;
     }
     Ok(())
+}
+
+/// The chart's legend, top right.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((plot::FONT_FAMILY, 14.0))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| anyhow::anyhow!("drawing failed: {e}"))
 }
 
 /// Writes the CSV and the picture and prints the summary.

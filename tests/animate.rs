@@ -220,20 +220,7 @@ fn the_trajectory_has_a_ring_where_each_dot_started_and_the_dot_where_it_ended()
 /// checks that no file was left behind.
 fn refuses(args: &[&str], message: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let output = hud()
-        .arg("encoder")
-        .args(args)
-        .args(["--seed", "1"])
-        .args(if args.contains(&"--epochs") { &[][..] } else { &["--epochs", "20"][..] })
-        .current_dir(&dir)
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.starts_with("error: ") && stderr.contains(message), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "{args:?} left a file behind");
+    common::encoder_refuses_in(dir.path(), args, message);
 }
 
 #[test]

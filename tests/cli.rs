@@ -166,21 +166,7 @@ fn refuses(args: &[&str], message: &str) {
     std::fs::write(dir.path().join("empty.csv"), "").unwrap();
     std::fs::write(dir.path().join("binary.csv"), [0xff, 0xfe, 0x00]).unwrap();
     std::fs::create_dir(dir.path().join("folder.png")).unwrap();
-    let before = files_in(dir.path());
-    let output = hud()
-        .arg("encoder")
-        .args(args)
-        .args(["--seed", "1"])
-        .args(if args.contains(&"--epochs") { &[][..] } else { &["--epochs", "20"][..] })
-        .current_dir(&dir)
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.starts_with("error: ") && stderr.contains(message), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert_eq!(files_in(dir.path()), before, "{args:?} left a file behind");
+    common::encoder_refuses_in(dir.path(), args, message);
 }
 
 #[test]

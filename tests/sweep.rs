@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{files_in, hud};
+use common::hud;
 use hud::batched::{self, RunSpec, Status};
 use hud::device::DeviceArg;
 use hud::encoder::{self, Config};
@@ -264,11 +264,9 @@ fn close(a: [u8; 3], b: [u8; 3]) -> bool {
 /// `hud sweep ARGS` fails with `message` on its one line of stderr and writes nothing.
 fn refuses(args: &[&str], message: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let output = hud().current_dir(dir.path()).arg("sweep").args(args).assert().failure();
-    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains(message), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert!(files_in(dir.path()).is_empty(), "{args:?} left {:?}", files_in(dir.path()));
+    let mut all = vec!["sweep"];
+    all.extend_from_slice(args);
+    common::refuses_in(dir.path(), &all, message);
 }
 
 #[test]
@@ -359,12 +357,10 @@ fn bad_merges_are_refused() {
         .assert()
         .success();
     std::fs::write(dir.path().join("bad.csv"), "run,target\n1,2\n").unwrap();
-    let before = files_in(dir.path());
     let merge_refuses = |parts: &[&str], message: &str| {
-        let output = hud().current_dir(dir.path()).args(["sweep", "merge"]).args(parts).assert().failure();
-        let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
-        assert!(stderr.contains(message), "{parts:?}: {stderr}");
-        assert_eq!(files_in(dir.path()), before, "{parts:?} left a file");
+        let mut all = vec!["sweep", "merge"];
+        all.extend_from_slice(parts);
+        common::refuses_in(dir.path(), &all, message);
     };
     merge_refuses(&["p1.csv"], "the parts hold 2 of the sweep's 3 runs (missing runs [1]");
     merge_refuses(&["p1.csv", "p1.csv", "p2.csv"], "run 0 appears in more than one part");

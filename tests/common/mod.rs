@@ -31,3 +31,25 @@ pub fn files_in(dir: &std::path::Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Runs `hud ARGS` in `dir`, expects it to fail with `message` in its one line of stderr, an
+/// `error: ...` line, and checks that it left the folder as it found it.
+pub fn refuses_in(dir: &std::path::Path, args: &[&str], message: &str) {
+    let before = files_in(dir);
+    let output = hud().args(args).current_dir(dir).assert().failure().get_output().clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: ") && stderr.contains(message), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert_eq!(files_in(dir), before, "{args:?} left a file behind");
+}
+
+/// `hud encoder ARGS --seed 1` (and `--epochs 20` unless given) refused, in `dir`.
+pub fn encoder_refuses_in(dir: &std::path::Path, args: &[&str], message: &str) {
+    let mut all = vec!["encoder"];
+    all.extend_from_slice(args);
+    all.extend(["--seed", "1"]);
+    if !args.contains(&"--epochs") {
+        all.extend(["--epochs", "20"]);
+    }
+    refuses_in(dir, &all, message);
+}
