@@ -25,6 +25,7 @@
 use crate::model::{seeded, EncModel};
 use crate::ops::sigmoid_per_run;
 use crate::targets::Target;
+use crate::trace::LinearTrace;
 use anyhow::{ensure, Result};
 use tch::{nn, Device, Kind, Reduction, Tensor};
 
@@ -71,6 +72,8 @@ pub struct Schedule {
 /// A batch's results: one outcome per run, and the loss of every epoch for the runs asked for.
 pub struct BatchResult {
     pub outcomes: Vec<Outcome>,
+    /// Each run's final `in_hid` and `hid_out` (the weights after its last step).
+    pub final_weights: Vec<[LinearTrace; 2]>,
     /// How the batch rounded its products, and whether that is the single run's rounding.
     pub products: Products,
     pub tracked_losses: Vec<Vec<f32>>,
@@ -338,6 +341,7 @@ pub fn train(
     let stop = f64::from(schedule.stop as f32);
 
     let mut outcomes = vec![None; runs.len()];
+    let mut final_weights = vec![None; runs.len()];
     let mut tracked_losses = vec![Vec::new(); runs.len()];
     let mut tracked_pending: Vec<Tensor> = Vec::new();
     let is_tracked: Vec<bool> = (0..runs.len()).map(|i| track.contains(&i)).collect();
@@ -369,12 +373,28 @@ pub fn train(
             let left = active.sum(Kind::Int64).int64_value(&[]) as usize;
             progress(epoch, left);
             if left == 0 || epoch == schedule.epochs {
-                record(&stack, &products, &active.ones_like(), &target, stop, &mut outcomes)?;
+                record(
+                    &stack,
+                    &products,
+                    &active.ones_like(),
+                    &target,
+                    stop,
+                    &mut outcomes,
+                    &mut final_weights,
+                )?;
                 break;
             }
             // Drop the finished runs once they are half the batch: fewer rows, same numbers.
             if left * 2 <= stack.ids.len() {
-                record(&stack, &products, &active.logical_not(), &target, stop, &mut outcomes)?;
+                record(
+                    &stack,
+                    &products,
+                    &active.logical_not(),
+                    &target,
+                    stop,
+                    &mut outcomes,
+                    &mut final_weights,
+                )?;
                 let keep = active.nonzero().view([-1]);
                 stack = stack.select(&keep)?;
                 tracked_rows = tracked_positions(&stack.ids, &is_tracked, device);
@@ -386,7 +406,8 @@ pub fn train(
     for (history, outcome) in tracked_losses.iter_mut().zip(&outcomes) {
         history.truncate(outcome.epochs as usize);
     }
-    Ok(BatchResult { products, outcomes, tracked_losses })
+    let final_weights = final_weights.into_iter().map(|w| w.expect("every run has weights")).collect();
+    Ok(BatchResult { final_weights, products, outcomes, tracked_losses })
 }
 
 /// Each run's initial weights, drawn on the CPU exactly as `hud encoder --seed S --init I` draws them,
@@ -511,6 +532,7 @@ fn record(
     target: &Tensor,
     stop: f64,
     outcomes: &mut [Option<Outcome>],
+    final_weights: &mut [Option<[LinearTrace; 2]>],
 ) -> Result<()> {
     let (_, output) = forward(&stack.params, products);
     let correct =
@@ -521,6 +543,7 @@ fn record(
     let losses = Vec::<f32>::try_from(host(&stack.ledger.final_loss))?;
     let diverged = Vec::<bool>::try_from(host(&stack.ledger.diverged))?;
     let correct = Vec::<bool>::try_from(host(&correct))?;
+    let params = stack.params.iter().map(to_host).collect::<Result<Vec<_>>>()?;
     for (row, &id) in stack.ids.iter().enumerate() {
         if !done[row] || outcomes[id].is_some() {
             continue;
@@ -538,6 +561,29 @@ fn record(
             final_loss: losses[row],
             correct: correct[row] && status != Status::Diverged,
         });
+        let layer = |weight: &[Vec<Vec<f32>>], bias: &[Vec<f32>]| LinearTrace {
+            weight: weight[row].clone(),
+            bias: bias[row].clone(),
+        };
+        final_weights[id] = Some([layer(&params[0].0, &params[1].1), layer(&params[2].0, &params[3].1)]);
     }
     Ok(())
+}
+
+/// A stacked parameter on the host, one entry per row: as matrices (for weights) and as vectors (for
+/// biases); only the one that fits its shape is filled.
+type HostParam = (Vec<Vec<Vec<f32>>>, Vec<Vec<f32>>);
+
+fn to_host(param: &Tensor) -> Result<HostParam> {
+    let size = param.size();
+    let values = Vec::<f32>::try_from(param.to_device(Device::Cpu).contiguous().view([-1]))?;
+    let per_row = values.len() / size[0].max(1) as usize;
+    let rows: Vec<Vec<f32>> = values.chunks(per_row.max(1)).map(<[f32]>::to_vec).collect();
+    Ok(match size.as_slice() {
+        [_, _, columns] => (
+            rows.iter().map(|r| r.chunks(*columns as usize).map(<[f32]>::to_vec).collect()).collect(),
+            vec![],
+        ),
+        _ => (vec![], rows),
+    })
 }

@@ -299,7 +299,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         if picture && args.plot && PLOT_EPOCHS.contains(&epoch) {
             let path = epoch_picture_path(&args.out, epoch);
-            HiddenPicture::of(net, title(&config, &target, epoch as usize, Some(loss)))?.save(&path)?;
+            HiddenPicture::of(net, title(&config, &target, epoch as usize, Some(loss)))?
+                .labelled_for(&target)
+                .save(&path)?;
             epoch_pictures.push(path);
         }
         if let Some(recorder) = &mut recorder {
@@ -337,7 +339,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     if picture {
         let last = run.losses.last().copied();
-        HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?.save(&args.out)?;
+        HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?
+            .labelled_for(&target)
+            .save(&args.out)?;
         eprintln!("wrote {}", args.out.display());
         if let Some(rendered) = &rendered {
             rendered.write()?;

@@ -9,6 +9,7 @@
 
 use crate::files;
 use crate::model::EncModel;
+use crate::targets::Target;
 use crate::trace::LinearTrace;
 use anyhow::{anyhow, bail, ensure, Result};
 use plotters::coord::Shift;
@@ -102,6 +103,8 @@ pub struct OutputLine {
     pub output: usize,
     pub ends: [(f32, f32); 2],
     pub colour: RGBColor,
+    /// The line's `(a, b)` in `a*x + b*y + c = 0`: it points to the side where the output is above 0.5.
+    pub normal: (f32, f32),
 }
 
 /// The way each input's point took through hidden-unit space, drawn behind the dots.
@@ -126,6 +129,10 @@ pub struct HiddenPicture {
     pub title: String,
     /// Paths drawn behind everything else in the square (not part of `plot_hidden`'s picture).
     pub trails: Option<Trails>,
+    /// Each dot's label, when not just its item number (e.g. `5: 101`, with its target bits).
+    pub dot_labels: Option<Vec<String>>,
+    /// Whether each line gets an arrow pointing to its positive side, where the output is above 0.5.
+    pub positive_sides: bool,
 }
 
 /// Where the plot area's edges are, in pixels: the pixels that plotters maps -1 and 1 to on each axis.
@@ -212,9 +219,36 @@ impl HiddenPicture {
                 output,
                 ends,
                 colour: COLOUR_CYCLE[drawn % COLOUR_CYCLE.len()],
+                normal: (weight[output][0], weight[output][1]),
             })
             .collect();
-        HiddenPicture { points, lines, title: title.into(), trails: None }
+        HiddenPicture {
+            points,
+            lines,
+            title: title.into(),
+            trails: None,
+            dot_labels: None,
+            positive_sides: false,
+        }
+    }
+
+    /// The picture that answers a question about `target` (the seed page's Question 1): unless the
+    /// target is the identity (the encoder), each dot is labelled with its item number and target bits,
+    /// and each line has an arrow to the side where its output is above 0.5.
+    pub fn labelled_for(mut self, target: &Target) -> Self {
+        if target.rows() != Target::identity(target.num_items()).rows() {
+            let bits = |row: &[u8]| row.iter().map(|b| b.to_string()).collect::<String>();
+            self.dot_labels = Some(
+                target
+                    .rows()
+                    .iter()
+                    .enumerate()
+                    .map(|(k, row)| format!("{}: {}", k + 1, bits(row)))
+                    .collect(),
+            );
+            self.positive_sides = true;
+        }
+        self
     }
 
     /// Draws the picture into `root`, returning where the plot area landed.
@@ -281,9 +315,13 @@ impl HiddenPicture {
             chart.draw_series(LineSeries::new(line.ends, line.colour.stroke_width(2))).map_err(plot_error)?;
         }
         let dark = RGBColor(0x33, 0x33, 0x33);
+        let dot_label = |k: usize| match &self.dot_labels {
+            Some(labels) => labels[k].clone(),
+            None => format!("{}", k + 1),
+        };
         chart
             .draw_series(self.points.iter().enumerate().map(|(k, &p)| {
-                EmptyElement::at(p) + Text::new(format!("{}", k + 1), (6, -18), font(13).color(&dark))
+                EmptyElement::at(p) + Text::new(dot_label(k), (6, -18), font(13).color(&dark))
             }))
             .map_err(plot_error)?;
         // Each line's number in a small box of its colour, placed along the line clear of the dots and
@@ -291,6 +329,11 @@ impl HiddenPicture {
         let ((left, bottom), (right, top)) =
             (chart.backend_coord(&(-1.0, -1.0)), chart.backend_coord(&(1.0, 1.0)));
         let frame = Frame { left, right, bottom, top };
+        if self.positive_sides {
+            for line in &self.lines {
+                self.draw_positive_side(root, &frame, line)?;
+            }
+        }
         let label_places = self.line_label_places(&frame);
         chart
             .draw_series(self.lines.iter().zip(label_places).map(|(line, at)| {
@@ -303,6 +346,45 @@ impl HiddenPicture {
             }))
             .map_err(plot_error)?;
         Ok(frame)
+    }
+
+    /// An arrow from the middle of `line` into the side where its output is above 0.5, tipped `>0.5`.
+    fn draw_positive_side<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+        line: &OutputLine,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let [(x0, y0), (x1, y1)] = line.ends;
+        let middle = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let (a, b) = line.normal;
+        let length = a.hypot(b);
+        // A point a little way along the normal is on the positive side; the pixel mapping is affine
+        // and monotone, so the arrow in pixels points into the same side.
+        let ahead = (middle.0 + 0.05 * a / length, middle.1 + 0.05 * b / length);
+        let (from, to) = (frame.to_pixel(middle.0, middle.1), frame.to_pixel(ahead.0, ahead.1));
+        let (dx, dy) = ((to.0 - from.0) as f64, (to.1 - from.1) as f64);
+        let norm = dx.hypot(dy);
+        if norm == 0.0 {
+            return Ok(());
+        }
+        let (ux, uy) = (dx / norm, dy / norm);
+        let at = |along: f64, across: f64| {
+            (
+                from.0 + (ux * along - uy * across).round() as i32,
+                from.1 + (uy * along + ux * across).round() as i32,
+            )
+        };
+        let style = line.colour.stroke_width(2);
+        root.draw(&PathElement::new(vec![from, at(30.0, 0.0)], style)).map_err(plot_error)?;
+        root.draw(&PathElement::new(vec![at(22.0, -5.0), at(30.0, 0.0), at(22.0, 5.0)], style))
+            .map_err(plot_error)?;
+        let text = TextStyle::from((FONT_FAMILY, 11).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+        root.draw(&Text::new(">0.5", at(44.0, 0.0), text.color(&line.colour))).map_err(plot_error)?;
+        Ok(())
     }
 
     /// Where each line's number goes: the first of several places along the line whose box is clear

@@ -242,3 +242,47 @@ fn dots_lines_and_colours_are_those_plot_hidden_draws() {
         }
     }
 }
+
+#[test]
+fn question1s_picture_labels_the_bits_and_points_to_each_lines_positive_side() {
+    use hud::targets::Target;
+    let question1 = Target::resolve("question1", 0).unwrap();
+    let identity = Target::resolve("input", 6).unwrap();
+    // x = 0.25 (positive side: right), y = -0.5 (positive side: below, since -4y - 2 > 0 there).
+    let weight = vec![vec![4.0, 0.0], vec![0.0, -4.0], vec![1.0, 1.0]];
+    let points = vec![(0.5, 0.5), (-0.5, 0.5), (-0.5, -0.7), (0.5, -0.7), (0.0, 0.2), (0.9, 0.9)];
+    let plain = HiddenPicture::new(points, &weight, &[-1.0, -2.0, 5.0], "question 1");
+    assert_eq!(
+        plain.clone().labelled_for(&identity),
+        plain,
+        "the encoder's picture stays as plot_hidden draws it"
+    );
+    let picture = plain.labelled_for(&question1);
+    let labels = picture.dot_labels.clone().unwrap();
+    assert_eq!(labels, ["1: 000", "2: 001", "3: 010", "4: 100", "5: 101", "6: 110"]);
+    assert!(picture.positive_sides);
+
+    let raster = picture.raster().unwrap();
+    let image = decode(&raster);
+    let frame = raster.frame;
+    // Each arrow starts at its line's middle and runs 30 pixels into the positive side.
+    for (line, towards) in picture.lines.iter().zip([(1, 0), (0, 1)]) {
+        let [(x0, y0), (x1, y1)] = line.ends;
+        let (mx, my) = frame.to_pixel((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        for along in [12, 20, 26] {
+            let inside = (mx + towards.0 * along, my + towards.1 * along);
+            assert!(
+                count_near(&image, inside, 1, rgb(line.colour)) > 0,
+                "line {}: arrow at {inside:?}",
+                line.output
+            );
+            let outside = (mx - towards.0 * along, my - towards.1 * along);
+            assert_eq!(
+                count_near(&image, outside, 1, rgb(line.colour)),
+                0,
+                "line {}: nothing at {outside:?}",
+                line.output
+            );
+        }
+    }
+}

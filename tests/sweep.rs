@@ -8,12 +8,19 @@ use hud::batched::{self, RunSpec, Status};
 use hud::device::DeviceArg;
 use hud::encoder::{self, Config};
 use hud::targets::Target;
+use hud::trace::LinearTrace;
 use predicates::prelude::*;
 use tch::Device;
 
 /// The single run (`hud encoder`, itself checked against PyTorch by the fixtures) of one spec: its
-/// losses, and the epoch it diverged at, if it did.
-fn single(target: &str, dim: i64, hid: i64, epochs: u64, spec: RunSpec) -> (Vec<f32>, bool) {
+/// losses, whether it diverged, and its final weights (`in_hid`, `hid_out`) if it did not.
+fn single(
+    target: &str,
+    dim: i64,
+    hid: i64,
+    epochs: u64,
+    spec: RunSpec,
+) -> (Vec<f32>, bool, Option<[LinearTrace; 2]>) {
     let config = Config {
         target: target.into(),
         dim,
@@ -32,7 +39,11 @@ fn single(target: &str, dim: i64, hid: i64, epochs: u64, spec: RunSpec) -> (Vec<
         losses.push(loss);
         Ok(())
     });
-    (losses, ended.is_err())
+    let weights = ended
+        .as_ref()
+        .ok()
+        .map(|run| [LinearTrace::of(&run.net.in_hid).unwrap(), LinearTrace::of(&run.net.hid_out).unwrap()]);
+    (losses, ended.is_err(), weights)
 }
 
 /// Seeds with different init, lr and momentum in one batch; some stop early (the batch then freezes
@@ -68,7 +79,7 @@ fn batched_runs_equal_single_runs_bit_for_bit() {
         let schedule = batched::Schedule { hid, epochs, stop: 0.02 };
         let result = batched::train(&target, &schedule, &specs, &track, Device::Cpu, |_, _| {}).unwrap();
         for (i, spec) in specs.iter().enumerate() {
-            let (reference, diverged) = single(name, dim, hid, epochs, *spec);
+            let (reference, diverged, weights) = single(name, dim, hid, epochs, *spec);
             let outcome = result.outcomes[i];
             let ours = &result.tracked_losses[i];
             let what = format!("{name} dim {dim} hid {hid} {spec:?}");
@@ -78,8 +89,12 @@ fn batched_runs_equal_single_runs_bit_for_bit() {
             assert_eq!(ours.len(), epochs_run, "{what}");
             let first = reference.iter().zip(ours).position(|(a, b)| a.to_bits() != b.to_bits());
             assert_eq!(first, None, "{what}: losses differ from epoch {:?}", first.map(|e| e + 1));
-            if !diverged {
+            if let Some(weights) = weights {
                 assert_eq!(outcome.final_loss.to_bits(), reference.last().unwrap().to_bits(), "{what}");
+                let values = |w: &[LinearTrace; 2]| {
+                    w.iter().flat_map(|l| l.values()).map(f32::to_bits).collect::<Vec<_>>()
+                };
+                assert_eq!(values(&result.final_weights[i]), values(&weights), "{what}: final weights");
             }
         }
     }
@@ -98,7 +113,7 @@ fn one_hidden_unit_agrees_within_rounding() {
     let track: Vec<usize> = (0..specs.len()).collect();
     let result = batched::train(&target, &schedule, specs, &track, Device::Cpu, |_, _| {}).unwrap();
     for (i, spec) in specs.iter().enumerate() {
-        let (reference, _) = single("input", 6, 1, 800, *spec);
+        let (reference, _, _) = single("input", 6, 1, 800, *spec);
         let largest =
             reference.iter().zip(&result.tracked_losses[i]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(largest < 1e-5, "{spec:?}: {largest}");
