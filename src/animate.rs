@@ -16,6 +16,7 @@
 use crate::files;
 use crate::model::EncModel;
 use crate::plot::{Format, HiddenPicture, Raster, Trails, COLOUR_CYCLE, DOT_BLUE, START_MARKER};
+use crate::targets::Target;
 use anyhow::{anyhow, ensure, Result};
 use plotters::style::RGBColor;
 use std::borrow::Cow;
@@ -105,9 +106,16 @@ impl Request {
         let mut taken: Vec<&Path> = other_outputs.to_vec();
         for (option, path) in [("--animate", &self.gif), ("--trajectory", &self.trajectory)] {
             let Some(path) = path else { continue };
+            // With 3 hidden units, --animate shows the trained cube turning (src/cube_plot.rs).
+            let turning = option == "--animate" && hid == 3;
             ensure!(
-                hid == 2,
-                "{option} needs 2 hidden units (the picture is of a plane), this network has {hid}"
+                hid == 2 || turning,
+                "{option} needs 2 hidden units (the picture is of a plane{}), this network has {hid}",
+                if option == "--animate" { "; with 3 it turns the cube" } else { "" }
+            );
+            ensure!(
+                hid == 2 || !self.trails,
+                "--trails needs 2 hidden units (it draws paths in a plane), this network has {hid}"
             );
             if option == "--animate" {
                 let gif = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -145,14 +153,24 @@ pub struct Recorder {
     sample_epochs: std::iter::Peekable<LogEpochs>,
     frames: Vec<Snapshot>,
     samples: Vec<(u64, Vec<(f32, f32)>)>,
+    /// The frames are labelled for this target, as the still picture is ([`HiddenPicture::labelled_for`]).
+    target: Target,
 }
 
 impl Recorder {
     /// A recorder for `request`; `name` starts each title (e.g. `9-2-9 encoder, target input`).
-    pub fn new(request: Request, name: impl Into<String>) -> Self {
+    pub fn new(request: Request, name: impl Into<String>, target: &Target) -> Self {
         let frame_epochs = LogEpochs::new(request.frames_per_decade).peekable();
         let sample_epochs = LogEpochs::new(PATH_SAMPLES_PER_DECADE).peekable();
-        Recorder { request, name: name.into(), frame_epochs, sample_epochs, frames: vec![], samples: vec![] }
+        Recorder {
+            request,
+            name: name.into(),
+            frame_epochs,
+            sample_epochs,
+            frames: vec![],
+            samples: vec![],
+            target: target.clone(),
+        }
     }
 
     fn title(&self, epoch: u64, loss: Option<f32>) -> String {
@@ -170,7 +188,7 @@ impl Recorder {
     }
 
     fn record(&mut self, epoch: u64, loss: Option<f32>, net: &EncModel, frame: bool) -> Result<()> {
-        let picture = HiddenPicture::of(net, self.title(epoch, loss))?;
+        let picture = HiddenPicture::of(net, self.title(epoch, loss))?.labelled_for(&self.target);
         self.samples.push((epoch, picture.points.clone()));
         if frame {
             self.frames.push(Snapshot { epoch, loss, picture });
@@ -303,8 +321,15 @@ struct Indexed {
     indices: Vec<u8>,
 }
 
-/// Renders the pictures and maps them to the palette, spread over the machine's cores.
-fn render_indexed(pictures: &[HiddenPicture], threads: usize) -> Result<Vec<Indexed>> {
+/// A frame rendered to pixels: width, height, and RGB row by row.
+pub type Pixels = (u32, u32, Vec<u8>);
+
+/// Renders the frames and maps them to the palette, spread over the machine's cores.
+fn render_indexed<T: Sync>(
+    pictures: &[T],
+    threads: usize,
+    render: &(impl Fn(&T) -> Result<Pixels> + Sync),
+) -> Result<Vec<Indexed>> {
     let chunk = pictures.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = pictures
@@ -312,10 +337,10 @@ fn render_indexed(pictures: &[HiddenPicture], threads: usize) -> Result<Vec<Inde
             .map(|part| {
                 scope.spawn(move || {
                     let mut palette = Palette::new();
-                    let index = |picture: &HiddenPicture| {
-                        let raster = picture.raster()?;
-                        let indices = palette.indices(&raster);
-                        Ok(Indexed { width: raster.width, height: raster.height, indices })
+                    let index = |picture: &T| {
+                        let (width, height, rgb) = render(picture)?;
+                        let indices = palette.indices(&rgb);
+                        Ok(Indexed { width, height, indices })
                     };
                     part.iter().map(index).collect::<Result<Vec<_>>>()
                 })
@@ -376,11 +401,9 @@ impl Palette {
         })
     }
 
-    fn indices(&mut self, raster: &Raster) -> Vec<u8> {
+    fn indices(&mut self, rgb: &[u8]) -> Vec<u8> {
         let mut previous = ([255u8; 3], self.index([255; 3]));
-        raster
-            .rgb
-            .chunks_exact(3)
+        rgb.chunks_exact(3)
             .map(|p| {
                 let pixel = [p[0], p[1], p[2]];
                 if pixel != previous.0 {
@@ -394,9 +417,25 @@ impl Palette {
 
 /// Encodes the pictures as a looping GIF: the first frame whole, each later one as the rectangle
 /// that changed (unchanged pixels transparent), each shown [`FRAME_MS`], the last [`LAST_FRAME_MS`].
-/// Frames are rendered to pixels a batch at a time, so only a batch of rasters is held at once (the
-/// pictures themselves, points and lines, are small).
 fn encode_gif(pictures: &[HiddenPicture]) -> Result<Vec<u8>> {
+    let render = |picture: &HiddenPicture| {
+        let Raster { width, height, rgb, .. } = picture.raster()?;
+        Ok((width, height, rgb))
+    };
+    encode_frames(pictures, render, FRAME_MS, LAST_FRAME_MS)
+}
+
+/// Encodes any pictures, each rendered to pixels by `render` (all of one size, in the palette's
+/// colours: those of [`crate::plot`], their blends with white, and greys), as a looping GIF: the first
+/// frame whole, each later one as the rectangle that changed (unchanged pixels transparent), each
+/// shown `frame_ms`, the last `last_frame_ms`. Frames are rendered a batch at a time, on all cores, so
+/// only a batch of rasters is held at once.
+pub fn encode_frames<T: Sync>(
+    pictures: &[T],
+    render: impl Fn(&T) -> Result<Pixels> + Sync,
+    frame_ms: u16,
+    last_frame_ms: u16,
+) -> Result<Vec<u8>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let table = Palette::new().table();
     let size = |v: u32| u16::try_from(v).map_err(|_| anyhow!("frames of {v} pixels are too large"));
@@ -404,7 +443,7 @@ fn encode_gif(pictures: &[HiddenPicture]) -> Result<Vec<u8>> {
     let mut shown: Option<Indexed> = None;
     let mut written = 0;
     for batch in pictures.chunks(threads * 4) {
-        for next in render_indexed(batch, threads)? {
+        for next in render_indexed(batch, threads, &render)? {
             let (width, height) = (size(next.width)?, size(next.height)?);
             let encoder = match &mut encoder {
                 Some(encoder) => encoder,
@@ -425,7 +464,7 @@ fn encode_gif(pictures: &[HiddenPicture]) -> Result<Vec<u8>> {
                 }
             };
             written += 1;
-            frame.delay = if written == pictures.len() { LAST_FRAME_MS } else { FRAME_MS } / 10;
+            frame.delay = if written == pictures.len() { last_frame_ms } else { frame_ms } / 10;
             frame.dispose = gif::DisposalMethod::Keep;
             encoder.write_frame(&frame)?;
             shown = Some(next);

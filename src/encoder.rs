@@ -12,6 +12,7 @@
 //! output's line.
 
 use crate::animate::{self, Recorder};
+use crate::cube_plot::CubeRun;
 use crate::device::DeviceArg;
 use crate::files;
 use crate::model::{seeded, EncModel};
@@ -269,7 +270,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let target = config.target()?;
     let device = config.device.to_device()?;
-    let picture = config.hid == 2;
+    let picture = crate::space_plot::has_picture(config.hid);
     if picture {
         Format::of(&args.out)?;
         files::check_writable(&args.out)?;
@@ -287,7 +288,9 @@ pub fn run(args: Args) -> Result<()> {
     let outputs: Vec<&Path> =
         [picture.then_some(args.out.as_path()), args.trace.as_deref()].into_iter().flatten().collect();
     request.check(config.hid, &outputs)?;
-    let mut recorder = request.wanted().then(|| Recorder::new(request, run_name(&config, &target)));
+    // With 3 hidden units --animate turns the final cube (CubeRun below): nothing to record.
+    let mut recorder = (request.wanted() && config.hid == 2)
+        .then(|| Recorder::new(request, run_name(&config, &target), &target));
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
@@ -299,9 +302,11 @@ pub fn run(args: Args) -> Result<()> {
         }
         if picture && args.plot && PLOT_EPOCHS.contains(&epoch) {
             let path = epoch_picture_path(&args.out, epoch);
-            HiddenPicture::of(net, title(&config, &target, epoch as usize, Some(loss)))?
-                .labelled_for(&target)
-                .save(&path)?;
+            let title = title(&config, &target, epoch as usize, Some(loss));
+            match config.hid {
+                2 => HiddenPicture::of(net, title)?.labelled_for(&target).save(&path)?,
+                _ => crate::space_plot::save(net, &title, None, &path)?,
+            }
             epoch_pictures.push(path);
         }
         if let Some(recorder) = &mut recorder {
@@ -315,6 +320,11 @@ pub fn run(args: Args) -> Result<()> {
     // The animation and trajectory are rendered before anything is written.
     let recording = recorder.map(|r| r.finish(trace.epochs, run.losses.last().copied(), &run.net));
     let rendered = recording.transpose()?.map(|recording| recording.render()).transpose()?;
+    // K = 3: the cube's analysis (the seed page's Question 2) and --animate's turning cube.
+    let final_title = title(&config, &target, run.losses.len(), run.losses.last().copied());
+    let cube = (config.hid == 3)
+        .then(|| CubeRun::of(&run.net, &target, &final_title, args.animate.as_deref()))
+        .transpose()?;
 
     match matching_fixture(&config, &target)? {
         Some((name, reference)) => {
@@ -333,24 +343,33 @@ pub fn run(args: Args) -> Result<()> {
         ),
     }
 
+    if let Some(cube) = &cube {
+        eprintln!("{}", cube.analysis);
+    }
     if let Some(path) = &args.trace {
         let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;
     }
     if picture {
         let last = run.losses.last().copied();
-        HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?
-            .labelled_for(&target)
-            .save(&args.out)?;
+        match config.hid {
+            2 => HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?
+                .labelled_for(&target)
+                .save(&args.out)?,
+            _ => {
+                let subtitle = cube.as_ref().and_then(CubeRun::subtitle);
+                crate::space_plot::save(&run.net, &final_title, subtitle, &args.out)?
+            }
+        }
         eprintln!("wrote {}", args.out.display());
+        if let Some(cube) = &cube {
+            cube.write_gif()?;
+        }
         if let Some(rendered) = &rendered {
             rendered.write()?;
         }
     } else {
-        eprintln!(
-            "no picture: the hidden-unit picture needs --hid 2 (this network has {} hidden units)",
-            config.hid
-        );
+        eprintln!("no picture: {}", crate::space_plot::no_picture_reason(config.hid));
     }
     if trace.epochs == config.epochs && run.losses.last().is_some_and(|&l| l > config.stop as f32) {
         eprintln!("note: the loss did not reach --stop {} within {} epochs", config.stop, config.epochs);

@@ -9,18 +9,26 @@
 
 pub mod animate;
 pub mod batched;
+pub mod cube;
+pub mod cube_plot;
 pub mod device;
 pub mod encoder;
+pub mod exercises;
+pub mod figure;
 pub mod files;
 pub mod model;
+pub mod nonlinearity;
 pub mod ops;
 pub mod optim;
 pub mod parity;
 pub mod plot;
+pub mod space_plot;
 pub mod sweep;
+pub mod symmetry;
 pub mod targets;
 pub mod trace;
 pub mod train;
+pub mod trained;
 
 /// A libtorch error message without the C++ backtrace that follows it (newlines in it may have been
 /// escaped, as `{:?}` escapes them).

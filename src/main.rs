@@ -15,10 +15,17 @@ struct Cli {
 enum Command {
     /// Train an N-K-N encoder as encoder_main.py does and draw its hidden-unit space
     Encoder(hud::encoder::Args),
+    /// Train and draw the seed page's two exercises (Question 1: 6-2-3; Question 2: 8-3-8), and say
+    /// what the pictures show
+    Exercises(hud::exercises::Args),
     /// Train many encoder runs at once (seeds x a grid of sizes and settings) and summarise them
     Sweep(hud::sweep::Args),
     /// Replay saved PyTorch reference runs and compare them with ours, bit for bit
     Verify(hud::parity::Args),
+    /// Check the seed page's weight-space symmetry claims numerically on a trained network
+    Symmetry(hud::symmetry::Args),
+    /// Measure how the weights' size moves a network between nearly linear and step-like
+    Nonlinearity(hud::nonlinearity::Args),
 }
 
 fn main() {
@@ -43,8 +50,11 @@ fn main() {
     };
     let result = match cli.command {
         Command::Encoder(args) => hud::encoder::run(args),
+        Command::Exercises(args) => hud::exercises::run(args),
         Command::Sweep(args) => hud::sweep::run(args),
         Command::Verify(args) => hud::parity::run(args),
+        Command::Symmetry(args) => hud::symmetry::run(args),
+        Command::Nonlinearity(args) => hud::nonlinearity::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

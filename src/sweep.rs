@@ -13,11 +13,13 @@
 //! epochs; 16-2-16 does not reach loss 0.02 within 200,000 epochs.
 
 use crate::batched::{self, Outcome, RunSpec, Status};
+use crate::cube;
 use crate::device::DeviceArg;
 use crate::encoder::{self, Config};
 use crate::files;
 use crate::plot::{self, COLOUR_CYCLE};
 use crate::targets::Target;
+use crate::trace::LinearTrace;
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::coord::types::RangedCoordf64;
@@ -290,6 +292,9 @@ pub struct Row {
     pub final_loss: f32,
     /// Every output of the final network on the right side of 0.5.
     pub all_correct: String,
+    /// With 3 hidden units, the shape the final points and planes form ([`cube::Verdict::name`]:
+    /// `cuboctahedron`, the seed page's answer, `square-antiprism`, ...); empty otherwise.
+    pub hidden_shape: String,
 }
 
 impl Row {
@@ -494,7 +499,7 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
         }
         for (k, (&i, outcome)) in runs.iter().zip(&result.outcomes).enumerate() {
             let (point, seed) = spec.run(i);
-            rows.push(row(spec, target, i, &point, hid, seed, outcome));
+            rows.push(row(spec, target, i, &point, hid, seed, outcome, &result.final_weights[k]));
             if compare.contains(&i) {
                 tracked.push((i, point, seed, result.tracked_losses[k].clone()));
             }
@@ -558,7 +563,32 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn row(spec: &Spec, target: &Target, run: u64, point: &Point, hid: i64, seed: u64, outcome: &Outcome) -> Row {
+/// The shape a run's final hidden-unit cube forms, for 3 hidden units.
+fn hidden_shape(target: &Target, weights: &[LinearTrace; 2]) -> String {
+    let [in_hid, hid_out] = weights;
+    if in_hid.weight.len() != 3 {
+        return String::new();
+    }
+    // Input k's point is column k of tanh(in_hid.weight + bias), as `EncModel::hidden_points` has it.
+    let points: Vec<[f32; 3]> = (0..target.num_items())
+        .map(|k| std::array::from_fn(|unit| (in_hid.weight[unit][k] + in_hid.bias[unit]).tanh()))
+        .collect();
+    let planes: Vec<[f32; 3]> = hid_out.weight.iter().map(|w| [w[0], w[1], w[2]]).collect();
+    let encoder = target.rows() == Target::identity(target.num_items()).rows();
+    cube::Analysis::with_target(&points, &planes, &hid_out.bias, encoder).verdict.name().to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    spec: &Spec,
+    target: &Target,
+    run: u64,
+    point: &Point,
+    hid: i64,
+    seed: u64,
+    outcome: &Outcome,
+    weights: &[LinearTrace; 2],
+) -> Row {
     Row {
         run,
         target: spec.target.clone(),
@@ -579,6 +609,7 @@ fn row(spec: &Spec, target: &Target, run: u64, point: &Point, hid: i64, seed: u6
         epochs: outcome.epochs,
         final_loss: outcome.final_loss,
         all_correct: if outcome.correct { "yes" } else { "no" }.into(),
+        hidden_shape: hidden_shape(target, weights),
     }
 }
 
@@ -688,6 +719,20 @@ pub fn summary(rows: &[Row]) -> String {
             diverged,
             correct
         );
+    }
+    // The shapes of the 3-D hidden-unit cubes (the seed page's Question 2), per configuration.
+    for group in by_config(rows).iter().filter(|g| !g[0].hidden_shape.is_empty()) {
+        let mut shapes: Vec<(&str, usize)> = Vec::new();
+        for row in group {
+            match shapes.iter_mut().find(|(name, _)| *name == row.hidden_shape) {
+                Some((_, count)) => *count += 1,
+                None => shapes.push((&row.hidden_shape, 1)),
+            }
+        }
+        shapes.sort_by_key(|&(name, count)| (std::cmp::Reverse(count), name));
+        let counts: Vec<String> = shapes.iter().map(|(name, count)| format!("{name} {count}")).collect();
+        let _ =
+            writeln!(text, "{}: final hidden-unit shapes: {}", group[0].config_label(), counts.join(", "));
     }
     text
 }

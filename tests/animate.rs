@@ -225,7 +225,9 @@ fn refuses(args: &[&str], message: &str) {
 
 #[test]
 fn impossible_animations_are_refused_and_leave_nothing() {
-    refuses(&["--hid", "3", "--animate", "a.gif"], "--animate needs 2 hidden units");
+    refuses(&["--hid", "4", "--animate", "a.gif"], "--animate needs 2 hidden units");
+    refuses(&["--hid", "3", "--animate", "a.gif", "--trails"], "--trails needs 2 hidden units");
+    refuses(&["--hid", "3", "--trajectory", "t.png"], "--trajectory needs 2 hidden units");
     refuses(&["--hid", "1", "--trajectory", "t.png"], "--trajectory needs 2 hidden units");
     refuses(&["--animate", "a.png"], "cannot animate into a.png: the name must end in .gif");
     refuses(&["--animate", "a"], "the name must end in .gif");

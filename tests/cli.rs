@@ -103,7 +103,7 @@ fn plot_saves_the_picture_at_the_courses_epochs() {
 }
 
 #[test]
-fn other_hidden_sizes_train_and_say_there_is_no_picture() {
+fn other_hidden_sizes_train_and_draw_their_own_pictures() {
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["encoder", "--dim", "8", "--hid", "3", "--seed", "3", "--trace", "t.json"])
@@ -111,9 +111,16 @@ fn other_hidden_sizes_train_and_say_there_is_no_picture() {
         .assert()
         .success()
         .stderr(contains("parity: reproduces the PyTorch reference fixtures/encoder/838-seed3.json exactly"))
-        .stderr(contains(
-            "no picture: the hidden-unit picture needs --hid 2 (this network has 3 hidden units)",
-        ));
+        .stderr(contains("wrote encoder.png"));
+    assert_eq!(files_in(dir.path()), ["encoder.png", "t.json"]);
+    // Beyond 10 hidden units (45 pairs) there is no picture (tests/cube.rs has the others).
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .args(["encoder", "--dim", "12", "--hid", "11", "--seed", "3", "--epochs", "20", "--trace", "t.json"])
+        .current_dir(&dir)
+        .assert()
+        .success()
+        .stderr(contains("no picture: the hidden-unit picture draws 1 to 10 hidden units"));
     assert_eq!(files_in(dir.path()), ["t.json"]);
 }
 

@@ -204,7 +204,7 @@ fn sharded_and_merged_equals_unsharded() {
     // 2 sizes x 2 learning rates x 5 seeds, in run order, one shard's runs every third.
     let rows = rows_of(&dir.path().join("all.csv"));
     assert_eq!(rows.lines().count(), 1 + 20);
-    assert!(rows.starts_with("run,target,items,hid,outputs,lr,mom,init,stop,max_epochs,seed,epochs_to_stop,epochs,final_loss,all_correct\n"));
+    assert!(rows.starts_with("run,target,items,hid,outputs,lr,mom,init,stop,max_epochs,seed,epochs_to_stop,epochs,final_loss,all_correct,hidden_shape\n"));
     let part1 = rows_of(&dir.path().join("part1.csv"));
     let runs: Vec<&str> = part1.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(runs, ["0", "3", "6", "9", "12", "15", "18"]);
@@ -226,8 +226,8 @@ fn the_summary_and_csv_say_what_happened() {
     assert!(stdout.contains("run 0 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both stopped at epoch 751, all outputs correct"), "{stdout}");
     assert!(stdout.contains("run 3 (5-2-5 seed 0): identical to the single run, every loss bit for bit; both diverged at epoch 63, not all outputs correct"), "{stdout}");
     let csv = rows_of(&dir.path().join("sweep.csv"));
-    assert!(csv.contains("\n0,input,5,2,5,0.4,0.9,0.001,0.02,1000,0,751,751,0.01997954,yes\n"), "{csv}");
-    assert!(csv.contains("\n3,input,5,2,5,0.4,5.0,0.001,0.02,1000,0,diverged,63,NaN,no\n"), "{csv}");
+    assert!(csv.contains("\n0,input,5,2,5,0.4,0.9,0.001,0.02,1000,0,751,751,0.01997954,yes,\n"), "{csv}");
+    assert!(csv.contains("\n3,input,5,2,5,0.4,5.0,0.001,0.02,1000,0,diverged,63,NaN,no,\n"), "{csv}");
 
     // The histogram: one bar colour per configuration, the converged one's bars present.
     let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
@@ -392,4 +392,41 @@ fn bad_merges_are_refused() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("required"));
+}
+
+#[test]
+fn three_hidden_units_get_the_cubes_shape_as_hud_encoder_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hud()
+        .current_dir(dir.path())
+        .args(["sweep", "--dim", "8", "--hid", "3", "--seeds", "9", "--compare", "0"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    let shapes: Vec<String> = rows_of(&dir.path().join("sweep.csv"))
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(shapes.len(), 9);
+    let line = stdout.lines().find(|l| l.contains("final hidden-unit shapes: ")).expect("a shapes line");
+    let counted: usize = line
+        .split(": ")
+        .last()
+        .unwrap()
+        .split(", ")
+        .map(|c| c.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(counted, 9, "{line}");
+    // The same verdict as `hud encoder` prints for the same seed.
+    for seed in [0, 3, 8] {
+        let output = hud()
+            .current_dir(dir.path())
+            .args(["encoder", "--dim", "8", "--hid", "3", "--seed", &seed.to_string(), "--print-every", "0"])
+            .assert()
+            .success();
+        let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+        let verdict = format!("verdict: {}", shapes[seed]);
+        assert!(stderr.contains(&verdict), "seed {seed}: {verdict}\n{stderr}");
+    }
 }
