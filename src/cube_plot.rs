@@ -11,10 +11,10 @@
 
 use crate::cube::{self, cross, dot, Analysis, Corner, Vec3};
 use crate::model::EncModel;
-use crate::plot::{self, Drawing, Format, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
+use crate::plot::{self, Drawing, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
 use crate::targets::Target;
 use crate::trace::LinearTrace;
-use anyhow::{anyhow, ensure, Result};
+use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -402,7 +402,7 @@ impl CubePicture {
 
     /// The picture as the bytes of a PNG or SVG file, by `path`'s extension.
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
-        render_file(self, self.size, path)
+        plot::render_sized(self, path, self.size)
     }
 }
 
@@ -523,47 +523,7 @@ fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from(font(size)).pos(Pos::new(h, v))
 }
 
-/// `drawing` at `size` pixels as an RGB buffer, row by row.
-pub(crate) fn render_rgb(drawing: &impl Drawing, size: (u32, u32)) -> Result<Vec<u8>> {
-    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-        drawing.draw_on(&root)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(rgb)
-}
-
-/// `drawing` at `size` pixels as the bytes of a PNG or SVG file, by `path`'s extension.
-pub(crate) fn render_file(drawing: &impl Drawing, size: (u32, u32), path: &Path) -> Result<Vec<u8>> {
-    match Format::of(path)? {
-        Format::Png => {
-            // These pictures are large and full of blended colours: compressed harder than plot's.
-            use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-            let mut bytes = Vec::new();
-            let encoder =
-                PngEncoder::new_with_quality(&mut bytes, CompressionType::Best, FilterType::Adaptive);
-            let rgb = render_rgb(drawing, size)?;
-            image::ImageEncoder::write_image(encoder, &rgb, size.0, size.1, image::ExtendedColorType::Rgb8)?;
-            Ok(bytes)
-        }
-        Format::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                drawing.draw_on(&root)?;
-                root.present().map_err(failed)?;
-            }
-            Ok(svg.into_bytes())
-        }
-    }
-}
-
-pub(crate) fn failed<E: std::error::Error + Send + Sync + 'static>(
-    e: DrawingAreaErrorKind<E>,
-) -> anyhow::Error {
-    anyhow!("drawing failed: {e}")
-}
+pub(crate) use crate::plot::{failed, render_rgb};
 
 #[cfg(test)]
 mod tests {

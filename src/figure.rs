@@ -1,39 +1,32 @@
-//! Small helpers for the line charts of `hud symmetry` and `hud nonlinearity`: a picture of any size
-//! rendered to PNG or SVG bytes (by the file's extension), and axis labels for logarithmic axes.
+//! Small helpers for the charts of `hud sweep`, `hud symmetry` and `hud nonlinearity`: a picture of
+//! any size rendered to PNG or SVG bytes (by the file's extension), legends, axis labels for
+//! logarithmic axes, numbers as people write them.
 
-use crate::plot::{self, Drawing, Format};
-use anyhow::{anyhow, Result};
+use crate::plot::FONT_FAMILY;
+pub use crate::plot::{failed, render_sized as render};
+use anyhow::Result;
+use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
-use std::path::Path;
 
-/// `drawing` at `size` pixels as the bytes of a PNG or an SVG file, by `path`'s extension (nothing is
-/// written).
-pub fn render(drawing: &impl Drawing, path: &Path, size: (u32, u32)) -> Result<Vec<u8>> {
-    match Format::of(path)? {
-        Format::Png => {
-            let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-                drawing.draw_on(&root)?;
-                root.present().map_err(failed)?;
-            }
-            plot::png_bytes(size.0, size.1, rgb)
-        }
-        Format::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                drawing.draw_on(&root)?;
-                root.present().map_err(failed)?;
-            }
-            Ok(svg.into_bytes())
-        }
-    }
-}
-
-/// A drawing error as an `anyhow` error.
-pub fn failed<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
-    anyhow!("drawing failed: {e}")
+/// The chart's legend at `position`, in the pictures' font at `size`, on a white box.
+pub fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    size: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT_FAMILY, size))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(failed)
 }
 
 /// A label for a logarithmic axis: powers of ten as decimals (`0.001`, `1`, `100`) or, far from 1,

@@ -647,14 +647,7 @@ impl Drawing for Picture<'_> {
                 .label(format!("{name}: hidden layer"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(font(13.0))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(failed)?;
+        figure::legend(&mut chart, SeriesLabelPosition::LowerRight, 13.0)?;
 
         // (b) saturation.
         let mut chart = panel(&panels[1], "How saturated: hidden units")
@@ -707,14 +700,7 @@ impl Drawing for Picture<'_> {
                 .label(format!("{name}: mean |h|"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(13.0))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(failed)?;
+        figure::legend(&mut chart, SeriesLabelPosition::UpperLeft, 13.0)?;
 
         // (c), (d): training time and share converged against --init.
         if r.inits.is_empty() {
@@ -781,14 +767,7 @@ impl Drawing for Picture<'_> {
                 .draw_series(all.iter().map(|&p| Circle::new(p, 2, EPOCHS.mix(0.5).filled())))
                 .map_err(failed)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font(font(13.0))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(failed)?;
+        figure::legend(&mut chart, SeriesLabelPosition::LowerLeft, 13.0)?;
 
         let mut chart =
             panel(&panels[3], &format!("Runs reaching loss {} within {} epochs", r.stop, r.sweep_epochs))

@@ -170,13 +170,15 @@ impl Raster {
     }
 }
 
-/// An RGB buffer, row by row, encoded as PNG.
+/// An RGB buffer, row by row, encoded as PNG (compressed hard: the pictures are full of blended
+/// colours).
 pub fn png_bytes(width: u32, height: u32, rgb: Vec<u8>) -> Result<Vec<u8>> {
-    let image = image::RgbImage::from_raw(width, height, rgb)
-        .ok_or_else(|| anyhow!("picture buffer has the wrong size"))?;
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut bytes, image::ImageFormat::Png)?;
-    Ok(bytes.into_inner())
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    ensure!(rgb.len() == (width * height * 3) as usize, "picture buffer has the wrong size");
+    let mut bytes = Vec::new();
+    let encoder = PngEncoder::new_with_quality(&mut bytes, CompressionType::Best, FilterType::Adaptive);
+    image::ImageEncoder::write_image(encoder, &rgb, width, height, image::ExtendedColorType::Rgb8)?;
+    Ok(bytes)
 }
 
 /// The picture formats `--out` accepts, by file extension.
@@ -259,13 +261,13 @@ impl HiddenPicture {
         register_font()?;
         let font = |size: u32| (FONT_FAMILY, size).into_font();
         let anchored = |size: u32, h: HPos, v: VPos| TextStyle::from(font(size)).pos(Pos::new(h, v));
-        root.fill(&WHITE).map_err(plot_error)?;
+        root.fill(&WHITE).map_err(failed)?;
         root.draw(&Text::new(
             self.title.clone(),
             (SIZE.0 as i32 / 2, 36),
             anchored(18, HPos::Center, VPos::Center),
         ))
-        .map_err(plot_error)?;
+        .map_err(failed)?;
         // The axes' place in the figure is matplotlib's default: [0.125, 0.9] x [0.11, 0.88].
         let mut chart = ChartBuilder::on(root)
             .margin_top(72)
@@ -273,46 +275,46 @@ impl HiddenPicture {
             .x_label_area_size(66)
             .y_label_area_size(100)
             .build_cartesian_2d(-1f32..1f32, -1f32..1f32)
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         // Ticks and labels as matplotlib puts them on [-1, 1]: every 0.25, two decimals, outward ticks.
         for tick in (0..=8).map(|i| -1.0 + 0.25 * i as f32) {
             let label = format!("{tick:.2}").replace('-', "\u{2212}");
             let (x, bottom) = chart.backend_coord(&(tick, -1.0));
-            root.draw(&PathElement::new([(x, bottom), (x, bottom + 5)], BLACK)).map_err(plot_error)?;
+            root.draw(&PathElement::new([(x, bottom), (x, bottom + 5)], BLACK)).map_err(failed)?;
             root.draw(&Text::new(label.clone(), (x, bottom + 9), anchored(15, HPos::Center, VPos::Top)))
-                .map_err(plot_error)?;
+                .map_err(failed)?;
             let (left, y) = chart.backend_coord(&(-1.0, tick));
-            root.draw(&PathElement::new([(left - 5, y), (left, y)], BLACK)).map_err(plot_error)?;
+            root.draw(&PathElement::new([(left - 5, y), (left, y)], BLACK)).map_err(failed)?;
             root.draw(&Text::new(label, (left - 9, y), anchored(15, HPos::Right, VPos::Center)))
-                .map_err(plot_error)?;
+                .map_err(failed)?;
         }
         let (middle, bottom) = chart.backend_coord(&(0.0, -1.0));
         root.draw(&Text::new("hidden unit 1", (middle, bottom + 34), anchored(15, HPos::Center, VPos::Top)))
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         let (left, middle) = chart.backend_coord(&(-1.0, 0.0));
         let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
-        root.draw(&Text::new("hidden unit 2", (left - 58, middle), vertical)).map_err(plot_error)?;
+        root.draw(&Text::new("hidden unit 2", (left - 58, middle), vertical)).map_err(failed)?;
         // Trails first, so that the square's edge, the dots and the lines are drawn over them.
         if let Some(trails) = &self.trails {
             let style = trails.colour.stroke_width(trails.width);
             for path in trails.paths.iter().filter(|path| path.len() > 1) {
-                chart.draw_series(LineSeries::new(path.iter().copied(), style)).map_err(plot_error)?;
+                chart.draw_series(LineSeries::new(path.iter().copied(), style)).map_err(failed)?;
             }
             if trails.start_markers {
                 let starts = trails.paths.iter().filter_map(|path| path.first());
                 chart
                     .draw_series(starts.map(|&p| Circle::new(p, 4, START_MARKER.stroke_width(2))))
-                    .map_err(plot_error)?;
+                    .map_err(failed)?;
             }
         }
         chart
             .draw_series(std::iter::once(Rectangle::new([(-1.0, -1.0), (1.0, 1.0)], BLACK.stroke_width(1))))
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         chart
             .draw_series(self.points.iter().map(|&p| Circle::new(p, 5, DOT_BLUE.filled())))
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         for line in &self.lines {
-            chart.draw_series(LineSeries::new(line.ends, line.colour.stroke_width(2))).map_err(plot_error)?;
+            chart.draw_series(LineSeries::new(line.ends, line.colour.stroke_width(2))).map_err(failed)?;
         }
         let dark = RGBColor(0x33, 0x33, 0x33);
         let dot_label = |k: usize| match &self.dot_labels {
@@ -323,7 +325,7 @@ impl HiddenPicture {
             .draw_series(self.points.iter().enumerate().map(|(k, &p)| {
                 EmptyElement::at(p) + Text::new(dot_label(k), (6, -18), font(13).color(&dark))
             }))
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         // Each line's number in a small box of its colour, placed along the line clear of the dots and
         // of the other lines' numbers.
         let ((left, bottom), (right, top)) =
@@ -344,7 +346,7 @@ impl HiddenPicture {
                     + Rectangle::new([(-half, -9), (half, 9)], line.colour.stroke_width(1))
                     + Text::new(label, (0, 0), anchored(14, HPos::Center, VPos::Center).color(&line.colour))
             }))
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         Ok(frame)
     }
 
@@ -379,11 +381,11 @@ impl HiddenPicture {
             )
         };
         let style = line.colour.stroke_width(2);
-        root.draw(&PathElement::new(vec![from, at(30.0, 0.0)], style)).map_err(plot_error)?;
+        root.draw(&PathElement::new(vec![from, at(30.0, 0.0)], style)).map_err(failed)?;
         root.draw(&PathElement::new(vec![at(22.0, -5.0), at(30.0, 0.0), at(22.0, 5.0)], style))
-            .map_err(plot_error)?;
+            .map_err(failed)?;
         let text = TextStyle::from((FONT_FAMILY, 11).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
-        root.draw(&Text::new(">0.5", at(44.0, 0.0), text.color(&line.colour))).map_err(plot_error)?;
+        root.draw(&Text::new(">0.5", at(44.0, 0.0), text.color(&line.colour))).map_err(failed)?;
         Ok(())
     }
 
@@ -427,7 +429,7 @@ impl HiddenPicture {
         let frame = {
             let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
             let frame = self.draw(&root)?;
-            root.present().map_err(plot_error)?;
+            root.present().map_err(failed)?;
             frame
         };
         Ok(Raster { width, height, rgb, frame })
@@ -435,7 +437,7 @@ impl HiddenPicture {
 
     /// The picture as SVG text.
     pub fn svg(&self) -> Result<String> {
-        render_svg(self)
+        render_svg(self, SIZE)
     }
 
     /// Writes the picture to `path`, PNG or SVG by its extension, whole or not at all.
@@ -460,29 +462,37 @@ pub trait Drawing {
         DB::ErrorType: 'static;
 }
 
-/// `drawing` as the bytes of a PNG or an SVG file, by `path`'s extension (nothing is written).
+/// `drawing` as the bytes of a PNG or an SVG file, by `path`'s extension (nothing is written), at
+/// [`SIZE`].
 pub fn render(drawing: &impl Drawing, path: &Path) -> Result<Vec<u8>> {
+    render_sized(drawing, path, SIZE)
+}
+
+/// `drawing` at `size` pixels as the bytes of a PNG or an SVG file, by `path`'s extension.
+pub fn render_sized(drawing: &impl Drawing, path: &Path, size: (u32, u32)) -> Result<Vec<u8>> {
     match Format::of(path)? {
-        Format::Png => {
-            let (width, height) = SIZE;
-            let mut rgb = vec![0u8; (width * height * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
-                drawing.draw_on(&root)?;
-                root.present().map_err(plot_error)?;
-            }
-            png_bytes(width, height, rgb)
-        }
-        Format::Svg => Ok(render_svg(drawing)?.into_bytes()),
+        Format::Png => png_bytes(size.0, size.1, render_rgb(drawing, size)?),
+        Format::Svg => Ok(render_svg(drawing, size)?.into_bytes()),
     }
 }
 
-fn render_svg(drawing: &impl Drawing) -> Result<String> {
+/// `drawing` at `size` pixels as an RGB buffer, row by row.
+pub fn render_rgb(drawing: &impl Drawing, size: (u32, u32)) -> Result<Vec<u8>> {
+    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        drawing.draw_on(&root)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(rgb)
+}
+
+fn render_svg(drawing: &impl Drawing, size: (u32, u32)) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         drawing.draw_on(&root)?;
-        root.present().map_err(plot_error)?;
+        root.present().map_err(failed)?;
     }
     Ok(svg)
 }
@@ -493,7 +503,8 @@ pub fn epoch_title(run_name: &str, epoch: u64, loss: Option<f32>) -> String {
     format!("{run_name}: epoch {epoch}{loss}")
 }
 
-fn plot_error<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
+/// A drawing error as an `anyhow` error.
+pub fn failed<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 

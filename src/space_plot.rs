@@ -10,7 +10,7 @@
 //!   0.5, with an arrow toward the side where it is above 0.5;
 //! - more than [`MAX_PAIRS_UNITS`]: no picture.
 
-use crate::cube_plot::{failed, render_file, CubeNumbers, CubePicture};
+use crate::cube_plot::{failed, CubeNumbers, CubePicture};
 use crate::model::EncModel;
 use crate::plot::{self, Drawing, HiddenPicture, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
 use crate::trace::LinearTrace;
@@ -228,7 +228,7 @@ impl PairsPicture {
     }
 
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
-        render_file(self, self.size(), path)
+        crate::plot::render_sized(self, path, self.size())
     }
 }
 
@@ -363,7 +363,7 @@ impl StripPicture {
     }
 
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
-        render_file(self, STRIP_SIZE, path)
+        crate::plot::render_sized(self, path, STRIP_SIZE)
     }
 }
 

@@ -16,13 +16,13 @@ use crate::batched::{self, Outcome, RunSpec, Status};
 use crate::cube;
 use crate::device::DeviceArg;
 use crate::encoder::{self, Config};
+use crate::figure::{self, number};
 use crate::files;
 use crate::plot::{self, COLOUR_CYCLE};
 use crate::targets::Target;
 use crate::trace::LinearTrace;
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
@@ -550,15 +550,6 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     Ok(Sweep { rows, comparisons, seconds })
 }
 
-/// A setting as a person writes it: `0.4`, `0.001`, `3e38`.
-fn number(x: f64) -> String {
-    if x != 0.0 && !(1e-4..1e6).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -832,7 +823,7 @@ where
                 .draw_series(DashedLineSeries::new(correct.iter().copied(), 6, 4, colour.stroke_width(2)))
                 .map_err(failed)?;
         }
-        legend(&mut chart)?;
+        figure::legend(&mut chart, SeriesLabelPosition::UpperRight, 14.0)?;
         return Ok(());
     }
 
@@ -898,7 +889,7 @@ where
             .label(format!("{} ({converged}/{} converged)", group[0].config_label(), group.len()))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.mix(0.6).filled()));
     }
-    legend(&mut chart)?;
+    figure::legend(&mut chart, SeriesLabelPosition::UpperRight, 14.0)?;
     if converged.is_empty() {
         root.draw_text(
             "no run converged",
@@ -908,23 +899,6 @@ where
         .map_err(failed)?;
     }
     Ok(())
-}
-
-/// The chart's legend, top right.
-fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((plot::FONT_FAMILY, 14.0))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| anyhow::anyhow!("drawing failed: {e}"))
 }
 
 /// Writes the CSV and the picture and prints the summary.

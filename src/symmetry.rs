@@ -659,14 +659,7 @@ impl Drawing for Picture<'_> {
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font(font(14.0))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(failed)?;
+        figure::legend(&mut chart, SeriesLabelPosition::LowerLeft, 14.0)?;
 
         // Bottom: how far apart the two units are.
         let positive = c.nudged.largest.iter().chain(&c.tied.largest).copied().filter(|&d| d > 0.0);
@@ -718,14 +711,7 @@ impl Drawing for Picture<'_> {
             .map_err(failed)?
             .label(format!("nudged by {}: the units specialise", figure::number(c.nudge)))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], NUDGED.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(14.0))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(failed)?;
+        figure::legend(&mut chart, SeriesLabelPosition::UpperLeft, 14.0)?;
         Ok(())
     }
 }
