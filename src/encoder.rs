@@ -35,31 +35,8 @@ pub const PLOT_EPOCHS: [u64; 26] = [
 /// Train an N-K-N encoder as encoder_main.py does and draw its hidden-unit space.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
-    /// `input` (the identity of size --dim), `star16`, `question1` (the seed page's 6-2-3 table), or
-    /// the path of a CSV file of 0/1 rows (one row per input item, one column per output)
-    #[arg(long, default_value = "input")]
-    pub target: String,
-    /// Input dimension for `--target input`
-    #[arg(long, default_value_t = 9, allow_negative_numbers = true)]
-    pub dim: i64,
-    /// Number of hidden units, K
-    #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
-    pub hid: i64,
-    /// Maximum number of epochs
-    #[arg(long, default_value_t = 100000, allow_negative_numbers = true)]
-    pub epochs: u64,
-    /// Stop once an epoch's loss is at most this
-    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
-    pub stop: f64,
-    /// Learning rate
-    #[arg(long, default_value_t = 0.4, allow_negative_numbers = true)]
-    pub lr: f64,
-    /// Momentum
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
-    pub mom: f64,
-    /// Standard deviation of the initial weights
-    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
-    pub init: f64,
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Random seed, as torch.manual_seed(SEED) at the start of the script's main(); drawn and
     /// printed when not given
     #[arg(long, allow_negative_numbers = true)]
@@ -95,6 +72,54 @@ pub struct Args {
     #[arg(long, default_value_t = animate::DEFAULT_FRAMES_PER_DECADE,
           value_parser = clap::value_parser!(u32).range(1..=250))]
     pub frames_per_decade: u32,
+}
+
+/// The script's arguments that shape the network and its training (all but the seed and device).
+#[derive(clap::Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// `input` (the identity of size --dim), `star16`, `question1` (the seed page's 6-2-3 table), or
+    /// the path of a CSV file of 0/1 rows (one row per input item, one column per output)
+    #[arg(long, default_value = "input")]
+    pub target: String,
+    /// Input dimension for `--target input`
+    #[arg(long, default_value_t = 9, allow_negative_numbers = true)]
+    pub dim: i64,
+    /// Number of hidden units, K
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
+    pub hid: i64,
+    /// Maximum number of epochs
+    #[arg(long, default_value_t = 100000, allow_negative_numbers = true)]
+    pub epochs: u64,
+    /// Stop once an epoch's loss is at most this
+    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
+    pub stop: f64,
+    /// Learning rate
+    #[arg(long, default_value_t = 0.4, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Momentum
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    pub mom: f64,
+    /// Standard deviation of the initial weights
+    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
+    pub init: f64,
+}
+
+impl NetworkArgs {
+    /// The run's config with this seed, on this device.
+    pub fn config(&self, seed: u64, device: DeviceArg) -> Config {
+        Config {
+            target: self.target.clone(),
+            dim: self.dim,
+            hid: self.hid,
+            epochs: self.epochs,
+            stop: self.stop,
+            lr: self.lr,
+            mom: self.mom,
+            init: self.init,
+            seed,
+            device,
+        }
+    }
 }
 
 /// What decides a run's numbers: the script's arguments and the seed.
@@ -256,18 +281,7 @@ fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> S
 /// PyTorch reference when one has this config.
 pub fn run(args: Args) -> Result<()> {
     let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
-    let config = Config {
-        target: args.target.clone(),
-        dim: args.dim,
-        hid: args.hid,
-        epochs: args.epochs,
-        stop: args.stop,
-        lr: args.lr,
-        mom: args.mom,
-        init: args.init,
-        seed,
-        device: args.device,
-    };
+    let config = args.network.config(seed, args.device);
     let target = config.target()?;
     let device = config.device.to_device()?;
     let picture = crate::space_plot::has_picture(config.hid);

@@ -2,7 +2,8 @@
 //! that `hud encoder --trace` wrote, or one trained here exactly as `hud encoder` trains it (on the
 //! CPU, so bit for bit with PyTorch), by default the seed's 9-2-9 encoder with seed 0.
 
-use crate::encoder::{self, Config, Trace};
+use crate::device::DeviceArg;
+use crate::encoder::{self, Config, NetworkArgs, Trace};
 use crate::model::EncModel;
 use crate::targets::Target;
 use anyhow::{bail, ensure, Context, Result};
@@ -17,31 +18,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE",
           conflicts_with_all = ["target", "dim", "hid", "epochs", "stop", "lr", "mom", "init", "seed"])]
     pub trace: Option<PathBuf>,
-    /// `input` (the identity of size --dim), `star16`, `question1`, or a CSV file of 0/1 rows, as for
-    /// `hud encoder`
-    #[arg(long, default_value = "input")]
-    pub target: String,
-    /// Input dimension for `--target input`
-    #[arg(long, default_value_t = 9, allow_negative_numbers = true)]
-    pub dim: i64,
-    /// Number of hidden units, K
-    #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
-    pub hid: i64,
-    /// Maximum number of epochs
-    #[arg(long, default_value_t = 100000, allow_negative_numbers = true)]
-    pub epochs: u64,
-    /// Stop once an epoch's loss is at most this
-    #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
-    pub stop: f64,
-    /// Learning rate
-    #[arg(long, default_value_t = 0.4, allow_negative_numbers = true)]
-    pub lr: f64,
-    /// Momentum
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
-    pub mom: f64,
-    /// Standard deviation of the initial weights
-    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
-    pub init: f64,
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Random seed, as `hud encoder --seed`
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
@@ -68,18 +46,7 @@ pub struct Trained {
 impl Args {
     /// The config that the encoder's arguments give.
     pub fn config(&self) -> Config {
-        Config {
-            target: self.target.clone(),
-            dim: self.dim,
-            hid: self.hid,
-            epochs: self.epochs,
-            stop: self.stop,
-            lr: self.lr,
-            mom: self.mom,
-            init: self.init,
-            seed: self.seed,
-            device: crate::device::DeviceArg::Cpu,
-        }
+        self.network.config(self.seed, DeviceArg::Cpu)
     }
 
     /// Checks the arguments (or reads and checks the trace), without training.
