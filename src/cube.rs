@@ -371,8 +371,10 @@ impl Analysis {
         }
         let at_own_corners = self.at_corners().len() == 8 && self.distinct_places();
         if at_own_corners {
+            // The page's answer needs the outputs right too: each above 0.5 for its own input only.
             let own = (0..8).all(|i| self.planes[i].cuts_off == [self.inputs[i].corner]);
-            return if own { Verdict::Cuboctahedron } else { Verdict::CubeOtherPlanes };
+            let right = self.wrong_outputs().is_empty();
+            return if own && right { Verdict::Cuboctahedron } else { Verdict::CubeOtherPlanes };
         }
         if self.antiprism().is_some() {
             Verdict::SquareAntiprism

@@ -448,7 +448,7 @@ impl Results {
         let nearly_linear = |m: &Measure| m.outputs <= NEARLY_LINEAR && m.hidden <= NEARLY_LINEAR;
         let linear_trained = up_to_scale(&self.scales, |r| nearly_linear(&r.trained));
         let linear_random = up_to_scale(&self.scales, |r| nearly_linear(&r.random));
-        let scale = |s: Option<f64>| s.map_or("no scale here".to_string(), figure::short);
+        let scale = |s: Option<f64>| s.map_or("none of the grid's scales".to_string(), figure::short);
         let saturated_below = |limit: Option<f64>, m: fn(&ScaleRow) -> Measure| {
             let most =
                 self.scales.iter().filter(|r| limit.is_some_and(|l| r.scale <= l)).map(|r| m(r).saturated);
@@ -531,12 +531,14 @@ impl Results {
             "in the step-like range".to_string()
         } else if nearly_linear(m) {
             "in the nearly linear range".to_string()
-        } else {
+        } else if let (Some(linear), Some(step)) = (linear_trained, step_trained) {
             format!(
                 "between the nearly linear range (up to {}) and the step-like one (from {})",
-                scale(linear_trained),
-                scale(step_trained)
+                figure::short(linear),
+                figure::short(step)
             )
+        } else {
+            "neither nearly linear nor step-like (the grid does not reach both ranges)".to_string()
         };
         let most = self.scales.iter().map(|r| r.trained.outputs).fold(m.outputs, f64::max);
         let _ = writeln!(
@@ -822,9 +824,11 @@ pub fn run(args: Args) -> Result<()> {
         args.max_scale
     );
     ensure!((2..=1000).contains(&args.scales), "--scales must be between 2 and 1000, got {}", args.scales);
+    // An affine fit of N inputs has N + 1 parameters: with few more points than that it passes
+    // through them all and every function looks linear.
     ensure!(
-        (0..=1_000_000).contains(&args.samples),
-        "--samples must be between 0 and 1000000, got {}",
+        (100..=1_000_000).contains(&args.samples),
+        "--samples must be between 100 and 1000000, got {}",
         args.samples
     );
     for &init in &args.sweep_inits {

@@ -293,7 +293,10 @@ pub struct Row {
     /// Every output of the final network on the right side of 0.5.
     pub all_correct: String,
     /// With 3 hidden units, the shape the final points and planes form ([`cube::Verdict::name`]:
-    /// `cuboctahedron`, the seed page's answer, `square-antiprism`, ...); empty otherwise.
+    /// `cuboctahedron`, the seed page's answer, `square-antiprism`, ...); empty otherwise, and for a
+    /// diverged run or a network the seed page's question is not about. Empty when reading a CSV
+    /// written before the column existed.
+    #[serde(default)]
     pub hidden_shape: String,
 }
 
@@ -557,7 +560,8 @@ fn default_threads() -> usize {
 /// The shape a run's final hidden-unit cube forms, for 3 hidden units.
 fn hidden_shape(target: &Target, weights: &[LinearTrace; 2]) -> String {
     let [in_hid, hid_out] = weights;
-    if in_hid.weight.len() != 3 {
+    let finite = weights.iter().all(|layer| layer.values().iter().all(|v| v.is_finite()));
+    if in_hid.weight.len() != 3 || !finite {
         return String::new();
     }
     // Input k's point is column k of tanh(in_hid.weight + bias), as `EncModel::hidden_points` has it.
@@ -566,7 +570,11 @@ fn hidden_shape(target: &Target, weights: &[LinearTrace; 2]) -> String {
         .collect();
     let planes: Vec<[f32; 3]> = hid_out.weight.iter().map(|w| [w[0], w[1], w[2]]).collect();
     let encoder = target.rows() == Target::identity(target.num_items()).rows();
-    cube::Analysis::with_target(&points, &planes, &hid_out.bias, encoder).verdict.name().to_string()
+    match cube::Analysis::with_target(&points, &planes, &hid_out.bias, encoder).verdict {
+        // The question (8 points and their own planes) does not apply to this network.
+        cube::Verdict::NotEightThreeEight => String::new(),
+        verdict => verdict.name().to_string(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -712,9 +720,9 @@ pub fn summary(rows: &[Row]) -> String {
         );
     }
     // The shapes of the 3-D hidden-unit cubes (the seed page's Question 2), per configuration.
-    for group in by_config(rows).iter().filter(|g| !g[0].hidden_shape.is_empty()) {
+    for group in by_config(rows).iter().filter(|g| g.iter().any(|r| !r.hidden_shape.is_empty())) {
         let mut shapes: Vec<(&str, usize)> = Vec::new();
-        for row in group {
+        for row in group.iter().filter(|r| !r.hidden_shape.is_empty()) {
             match shapes.iter_mut().find(|(name, _)| *name == row.hidden_shape) {
                 Some((_, count)) => *count += 1,
                 None => shapes.push((&row.hidden_shape, 1)),

@@ -502,12 +502,13 @@ pub fn tie_run(config: &Config, target: &Target, nudge: Option<f64>) -> Result<T
     Ok(run)
 }
 
-/// Claim 3's three runs: tied, nudged, and a network with one hidden unit for comparison.
+/// Claim 3's three runs: tied, nudged, and a network with one hidden unit fewer, for comparison.
 pub struct Claim3 {
     pub tied: TieRun,
     pub nudged: TieRun,
     pub nudge: f64,
-    /// The loss of every epoch of the same config with one hidden unit.
+    /// The loss of every epoch of the same config with one hidden unit fewer (what the tied network
+    /// amounts to).
     pub one_unit: Vec<f32>,
     pub stop: f64,
     pub shape: String,
@@ -554,7 +555,7 @@ impl Claim3 {
         writeln!(text, "     {}", ending(&self.tied.losses))?;
         writeln!(
             text,
-            "     for comparison, {} with one hidden unit (--hid 1), same settings: {}",
+            "     for comparison, {} with one hidden unit fewer, same settings: {}",
             self.shape,
             ending(&self.one_unit)
         )?;
@@ -650,7 +651,7 @@ impl Drawing for Picture<'_> {
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5).stroke_width(1)));
         for (losses, colour, width, label) in [
             (&c.tied.losses, TIED, 5, "units 1 and 2 tied".to_string()),
-            (&c.one_unit, ONE_UNIT, 2, format!("one hidden unit ({} with --hid 1)", c.shape)),
+            (&c.one_unit, ONE_UNIT, 2, format!("one hidden unit fewer ({})", c.shape)),
             (&c.nudged.losses, NUDGED, 2, format!("tied, then nudged by {}", figure::number(c.nudge))),
         ] {
             chart
@@ -739,7 +740,8 @@ pub fn run(args: Args) -> Result<()> {
         let tied = scope.spawn(|| tie_run(&config, &target, None));
         let nudged = scope.spawn(|| tie_run(&config, &target, Some(args.noise)));
         let one_unit = scope.spawn(|| {
-            let config = Config { hid: 1, ..config.clone() };
+            // Tying two units leaves a network with one unit fewer.
+            let config = Config { hid: config.hid - 1, ..config.clone() };
             encoder::train(&config, &target, Device::Cpu, |_, _, _| Ok(())).map(|run| run.losses)
         });
         let network = source.network()?;
@@ -750,7 +752,7 @@ pub fn run(args: Args) -> Result<()> {
             nudge: args.noise,
             one_unit: one_unit.join().map_err(join)??,
             stop: config.stop,
-            shape: format!("{}-1-{}", target.num_items(), target.num_outputs()),
+            shape: format!("{}-{}-{}", target.num_items(), config.hid - 1, target.num_outputs()),
         };
         Ok((network, claim3))
     })?;

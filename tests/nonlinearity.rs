@@ -109,7 +109,7 @@ fn part_two_can_be_skipped() {
     let dir = tempfile::tempdir().unwrap();
     hud()
         .current_dir(dir.path())
-        .args(["nonlinearity", "--dim", "4", "--epochs", "1000", "--scales", "3", "--samples", "50"])
+        .args(["nonlinearity", "--dim", "4", "--epochs", "1000", "--scales", "3", "--samples", "100"])
         .args(["--sweep-seeds", "0", "--out", "n.svg"])
         .assert()
         .success()
@@ -130,7 +130,8 @@ fn bad_input_is_refused_and_leaves_nothing() {
     refuses(&["--max-scale", "inf"], "--max-scale must be a finite number > 0, got inf");
     refuses(&["--min-scale", "10", "--max-scale", "1"], "--min-scale (10) must be below --max-scale (1)");
     refuses(&["--scales", "1"], "--scales must be between 2 and 1000, got 1");
-    refuses(&["--samples", "-5"], "--samples must be between 0 and 1000000, got -5");
+    refuses(&["--samples", "-5"], "--samples must be between 100 and 1000000, got -5");
+    refuses(&["--samples", "10"], "--samples must be between 100 and 1000000, got 10");
     refuses(&["--sweep-inits", "0.1,0"], "--sweep-inits must be finite numbers > 0, got 0");
     refuses(&["--sweep-inits", "-1"], "--sweep-inits must be finite numbers > 0, got -1");
     refuses(&["--sweep-epochs", "0"], "--sweep-epochs must be at least 1");

@@ -430,3 +430,32 @@ fn three_hidden_units_get_the_cubes_shape_as_hud_encoder_names_it() {
         assert!(stderr.contains(&verdict), "seed {seed}: {verdict}\n{stderr}");
     }
 }
+
+#[test]
+fn diverged_runs_have_no_cube_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hud()
+        .current_dir(dir.path())
+        .args([
+            "sweep",
+            "--dim",
+            "8",
+            "--hid",
+            "3",
+            "--mom",
+            "5",
+            "--seeds",
+            "2",
+            "--epochs",
+            "200",
+            "--compare",
+            "0",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(!stdout.contains("final hidden-unit shapes"), "{stdout}");
+    for row in rows_of(&dir.path().join("sweep.csv")).lines().skip(1) {
+        assert!(row.contains(",diverged,") && row.ends_with(",NaN,no,"), "{row}");
+    }
+}
