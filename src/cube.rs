@@ -469,16 +469,21 @@ impl Analysis {
                 self.at_corners().len()
             ),
             Verdict::SharedOctant => {
-                let shared: Vec<String> = self
-                    .shared_octants()
-                    .iter()
-                    .map(|(c, inputs)| format!("inputs {} share the octant of {c}", list(inputs)))
-                    .collect();
+                let shared = self.shared_octant_phrases();
                 format!("not the page's cube: {}", shared.join("; "))
             }
             verdict => verdict.summary()?.to_string(),
         };
         Some(format!("{}: {summary}", self.verdict))
+    }
+
+    /// `inputs 4 and 5 share the octant of (-,-,-)`, one per octant holding more than one input.
+    fn shared_octant_phrases(&self) -> Vec<String> {
+        let list = |inputs: &[usize]| numbers(inputs.iter().map(|k| k + 1));
+        self.shared_octants()
+            .iter()
+            .map(|(c, inputs)| format!("inputs {} share the octant of {c}", list(inputs)))
+            .collect()
     }
 
     /// The verdict in words, one line: the page's answer, or what the run formed instead
@@ -536,11 +541,7 @@ impl Analysis {
                 self.at_corners().len()
             ),
             Verdict::SharedOctant => {
-                let shared: Vec<String> = self
-                    .shared_octants()
-                    .iter()
-                    .map(|(c, inputs)| format!("inputs {} share the octant of {c}", list(inputs)))
-                    .collect();
+                let shared = self.shared_octant_phrases();
                 let empty: Vec<String> = self.empty_octants().iter().map(Corner::to_string).collect();
                 format!(
                     "{}: not the page's cube: {}, and no input is in the octant of {}",

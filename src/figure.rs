@@ -5,8 +5,55 @@
 use crate::plot::FONT_FAMILY;
 pub use crate::plot::{failed, render_sized as render};
 use anyhow::Result;
-use plotters::coord::CoordTranslate;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// A figure's white background and its title across the top, in the pictures' font: the area below
+/// the title, for the panels.
+pub fn titled<DB>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<DrawingArea<DB, Shift>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    crate::plot::register_font()?;
+    root.fill(&WHITE).map_err(failed)?;
+    let (width, _) = root.dim_in_pixel();
+    let style = (FONT_FAMILY, 22.0).into_font().into_text_style(root).pos(Pos::new(HPos::Center, VPos::Top));
+    root.draw_text(title, &style, (width as i32 / 2, 12)).map_err(failed)?;
+    Ok(root.margin(44, 0, 0, 0))
+}
+
+/// How an axis writes the value at a tick.
+pub type AxisLabel<'a> = &'a dyn Fn(&f64) -> String;
+
+/// A chart's axes as these figures draw them: white grid lines, the axes described, labels made by
+/// `x_label` and `y_label`, text at `size` (descriptions one point larger).
+pub fn mesh<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    (x_desc, y_desc): (&str, &str),
+    (x_label, y_label): (AxisLabel, AxisLabel),
+    size: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(x_label)
+        .y_label_formatter(y_label)
+        .light_line_style(WHITE)
+        .label_style((FONT_FAMILY, size))
+        .axis_desc_style((FONT_FAMILY, size + 1.0))
+        .draw()
+        .map_err(failed)
+}
 
 /// The chart's legend at `position`, in the pictures' font at `size`, on a white box.
 pub fn legend<'a, DB, CT>(

@@ -578,13 +578,8 @@ impl Drawing for Picture<'_> {
     where
         DB::ErrorType: 'static,
     {
-        plot::register_font()?;
         let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
-        root.fill(&WHITE).map_err(failed)?;
-        let (width, _) = root.dim_in_pixel();
-        let title = font(22.0).into_text_style(root).pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw_text(&self.title, &title, (width as i32 / 2, 12)).map_err(failed)?;
-        let panels = root.margin(44, 0, 0, 0).split_evenly((2, 2));
+        let panels = figure::titled(root, &self.title)?.split_evenly((2, 2));
         let r = self.results;
         let lo = r.scales.first().map_or(1e-3, |s| s.scale);
         let hi = r.scales.last().map_or(1e3, |s| s.scale).max(lo * 10.0);
@@ -602,17 +597,12 @@ impl Drawing for Picture<'_> {
         let mut chart = panel(&panels[0], "How far from linear: residual of the best affine fit")
             .build_cartesian_2d(scale_axis.clone(), (y0..y1).log_scale())
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("weight scale (RMS of the weights)")
-            .y_desc("nonlinearity (0: affine)")
-            .x_label_formatter(&|x| figure::power_of_ten_label(*x))
-            .y_label_formatter(&|y| figure::power_of_ten_label(*y))
-            .light_line_style(WHITE)
-            .label_style(font(13.0))
-            .axis_desc_style(font(14.0))
-            .draw()
-            .map_err(failed)?;
+        figure::mesh(
+            &mut chart,
+            ("weight scale (RMS of the weights)", "nonlinearity (0: affine)"),
+            (&|x| figure::power_of_ten_label(*x), &|y| figure::power_of_ten_label(*y)),
+            13.0,
+        )?;
         chart
             .draw_series(DashedLineSeries::new(
                 [(trained_at, y0), (trained_at, y1)],
@@ -655,17 +645,12 @@ impl Drawing for Picture<'_> {
         let mut chart = panel(&panels[1], "How saturated: hidden units")
             .build_cartesian_2d(scale_axis, 0.0..1.02)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("weight scale (RMS of the weights)")
-            .y_desc("share, or mean")
-            .x_label_formatter(&|x| figure::power_of_ten_label(*x))
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .light_line_style(WHITE)
-            .label_style(font(13.0))
-            .axis_desc_style(font(14.0))
-            .draw()
-            .map_err(failed)?;
+        figure::mesh(
+            &mut chart,
+            ("weight scale (RMS of the weights)", "share, or mean"),
+            (&|x| figure::power_of_ten_label(*x), &|y| format!("{y:.1}")),
+            13.0,
+        )?;
         chart
             .draw_series(DashedLineSeries::new(
                 [(trained_at, 0.0), (trained_at, 1.02)],
@@ -723,17 +708,12 @@ impl Drawing for Picture<'_> {
         let mut chart = panel(&panels[2], &format!("Median epochs to reach loss {}", r.stop))
             .build_cartesian_2d(init_axis.clone(), 0.0..cap * 1.1)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("--init (std of the initial weights)")
-            .y_desc("epochs")
-            .x_label_formatter(&|x| figure::power_of_ten_label(*x))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .light_line_style(WHITE)
-            .label_style(font(13.0))
-            .axis_desc_style(font(14.0))
-            .draw()
-            .map_err(failed)?;
+        figure::mesh(
+            &mut chart,
+            ("--init (std of the initial weights)", "epochs"),
+            (&|x| figure::power_of_ten_label(*x), &|y| format!("{y:.0}")),
+            13.0,
+        )?;
         chart
             .draw_series(DashedLineSeries::new(
                 [(ilo / 2.0, cap), (ihi * 2.0, cap)],
@@ -775,17 +755,12 @@ impl Drawing for Picture<'_> {
             panel(&panels[3], &format!("Runs reaching loss {} within {} epochs", r.stop, r.sweep_epochs))
                 .build_cartesian_2d(init_axis, 0.0..105.0)
                 .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("--init (std of the initial weights)")
-            .y_desc("runs (%)")
-            .x_label_formatter(&|x| figure::power_of_ten_label(*x))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .light_line_style(WHITE)
-            .label_style(font(13.0))
-            .axis_desc_style(font(14.0))
-            .draw()
-            .map_err(failed)?;
+        figure::mesh(
+            &mut chart,
+            ("--init (std of the initial weights)", "runs (%)"),
+            (&|x| figure::power_of_ten_label(*x), &|y| format!("{y:.0}")),
+            13.0,
+        )?;
         let shares: Vec<(f64, f64)> =
             r.inits.iter().map(|row| (row.init, 100.0 * row.share_converged())).collect();
         chart.draw_series(LineSeries::new(shares.clone(), CONVERGED.stroke_width(2))).map_err(failed)?;

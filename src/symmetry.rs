@@ -34,7 +34,6 @@ use crate::trained::{self, Trained};
 use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use tch::nn::Module;
@@ -594,13 +593,8 @@ impl Drawing for Picture<'_> {
     where
         DB::ErrorType: 'static,
     {
-        plot::register_font()?;
         let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
-        root.fill(&WHITE).map_err(failed)?;
-        let (width, _) = root.dim_in_pixel();
-        let title = font(22.0).into_text_style(root).pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw_text(&self.title, &title, (width as i32 / 2, 12)).map_err(failed)?;
-        let (top, bottom) = root.margin(44, 0, 0, 0).split_vertically(50.percent());
+        let (top, bottom) = figure::titled(root, &self.title)?.split_vertically(50.percent());
         let c = self.claim;
         let last = [c.tied.losses.len(), c.nudged.losses.len(), c.one_unit.len()]
             .into_iter()
@@ -624,17 +618,12 @@ impl Drawing for Picture<'_> {
             .y_label_area_size(70)
             .build_cartesian_2d(epochs.clone().log_scale(), 0.0..top_loss)
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .y_desc("loss")
-            .x_label_formatter(&|x| figure::power_of_ten_label(*x))
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .light_line_style(WHITE)
-            .label_style(font(14.0))
-            .axis_desc_style(font(15.0))
-            .draw()
-            .map_err(failed)?;
+        figure::mesh(
+            &mut chart,
+            ("epoch", "loss"),
+            (&|x| figure::power_of_ten_label(*x), &|y| format!("{y:.1}")),
+            14.0,
+        )?;
         let line = |losses: &[f32]| -> Vec<(f64, f64)> {
             losses.iter().enumerate().map(|(e, &l)| ((e + 1) as f64, f64::from(l))).collect()
         };
@@ -679,17 +668,12 @@ impl Drawing for Picture<'_> {
             .y_label_area_size(70)
             .build_cartesian_2d(epochs.log_scale(), (low..high).log_scale())
             .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .y_desc("|difference|")
-            .x_label_formatter(&|x| figure::power_of_ten_label(*x))
-            .y_label_formatter(&|y| figure::power_of_ten_label(*y))
-            .light_line_style(WHITE)
-            .label_style(font(14.0))
-            .axis_desc_style(font(15.0))
-            .draw()
-            .map_err(failed)?;
+        figure::mesh(
+            &mut chart,
+            ("epoch", "|difference|"),
+            (&|x| figure::power_of_ten_label(*x), &|y| figure::power_of_ten_label(*y)),
+            14.0,
+        )?;
         let differences = |run: &TieRun| -> Vec<(f64, f64)> {
             run.largest
                 .iter()
