@@ -22,6 +22,7 @@ pub mod ops;
 pub mod optim;
 pub mod parity;
 pub mod plot;
+pub mod points;
 pub mod space_plot;
 pub mod sweep;
 pub mod symmetry;

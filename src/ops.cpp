@@ -1,5 +1,6 @@
-// ATen operations that tch 0.24 binds without all their arguments: `add_` without `alpha`, which
-// Python's optimisers use (`param.add_(grad, alpha=-lr)`). Parity needs the very kernel Python calls:
+// ATen operations that tch 0.24 binds without all their arguments: `add_` without `alpha` and
+// `addcmul_` / `addcdiv_` without `value`, which Python's optimisers use (`param.add_(grad, alpha=-lr)`,
+// Adam's `addcmul_(grad, grad, value=1 - beta2)` and `addcdiv_(exp_avg, denom, value=-step_size)`). Parity needs the very kernel Python calls:
 // ATen's add fuses the multiply and the add (one rounding) in its vector loop, so `param.add_(grad * -lr)`
 // (two roundings) differs in the last bit. Each returns nullptr, or the error message (free it with
 // hud_free_error); tch's tensor handles are `at::Tensor *`.
@@ -13,6 +14,24 @@ extern "C" {
 char *hud_add_scaled_(at::Tensor *self, const at::Tensor *other, double alpha) {
   try {
     self->add_(*other, alpha);
+    return nullptr;
+  } catch (const std::exception &e) {
+    return strdup(e.what());
+  }
+}
+
+char *hud_addcmul_(at::Tensor *self, const at::Tensor *a, const at::Tensor *b, double value) {
+  try {
+    self->addcmul_(*a, *b, value);
+    return nullptr;
+  } catch (const std::exception &e) {
+    return strdup(e.what());
+  }
+}
+
+char *hud_addcdiv_(at::Tensor *self, const at::Tensor *a, const at::Tensor *b, double value) {
+  try {
+    self->addcdiv_(*a, *b, value);
     return nullptr;
   } catch (const std::exception &e) {
     return strdup(e.what());

@@ -8,6 +8,10 @@ use torch_sys::C_tensor;
 
 extern "C" {
     fn hud_add_scaled_(tensor: *mut C_tensor, other: *const C_tensor, alpha: f64) -> *mut c_char;
+    fn hud_addcmul_(tensor: *mut C_tensor, a: *const C_tensor, b: *const C_tensor, value: f64)
+        -> *mut c_char;
+    fn hud_addcdiv_(tensor: *mut C_tensor, a: *const C_tensor, b: *const C_tensor, value: f64)
+        -> *mut c_char;
     fn hud_free_error(message: *mut c_char);
     fn hud_cpu_float_lanes() -> i32;
 }
@@ -27,6 +31,18 @@ fn check(error: *mut c_char) -> Result<()> {
 pub fn add_scaled_(tensor: &mut Tensor, other: &Tensor, alpha: f64) -> Result<()> {
     // SAFETY: both handles are live tch tensors, i.e. `at::Tensor *`, borrowed for the call.
     check(unsafe { hud_add_scaled_(tensor.as_mut_ptr(), other.as_ptr(), alpha) })
+}
+
+/// `tensor.addcmul_(a, b, value=value)`: `tensor + value * a * b`, ATen's kernel (fused on the CPU).
+pub fn addcmul_(tensor: &mut Tensor, a: &Tensor, b: &Tensor, value: f64) -> Result<()> {
+    // SAFETY: as for add_scaled_.
+    check(unsafe { hud_addcmul_(tensor.as_mut_ptr(), a.as_ptr(), b.as_ptr(), value) })
+}
+
+/// `tensor.addcdiv_(a, b, value=value)`: `tensor + value * a / b`, ATen's kernel.
+pub fn addcdiv_(tensor: &mut Tensor, a: &Tensor, b: &Tensor, value: f64) -> Result<()> {
+    // SAFETY: as for add_scaled_.
+    check(unsafe { hud_addcdiv_(tensor.as_mut_ptr(), a.as_ptr(), b.as_ptr(), value) })
 }
 
 /// The number of elements at the start of a contiguous float tensor of `numel` elements that an

@@ -1,7 +1,7 @@
 //! Optimisers written out as Python's `torch.optim` runs them on CPU (its single-tensor path), the same
 //! ATen operations in the same order, so that every update is bitwise the same.
 
-use crate::ops::add_scaled_;
+use crate::ops::{add_scaled_, addcdiv_, addcmul_};
 use anyhow::Result;
 use tch::Tensor;
 
@@ -38,6 +38,72 @@ impl Sgd {
                 buffer.as_ref().unwrap()
             };
             add_scaled_(param, step, -self.lr)?;
+        }
+        Ok(())
+    }
+}
+
+/// `torch.optim.Adam(params, lr, betas, eps, weight_decay)` as Python runs it on the CPU: the
+/// single-tensor path (`_single_tensor_adam`, foreach off on the CPU), weight decay as L2 added to
+/// the gradient (not AdamW), no amsgrad.
+///
+/// libtorch's C++ Adam rounds differently (it decays `exp_avg` with `mul_` + `add_` where Python uses
+/// `lerp_`), so the update is written out here with Python's operations, in its order.
+#[derive(Debug)]
+pub struct Adam {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    /// `state['step']`: a float32 tensor in Python, incremented by one, so exact as an f64 up to 2^24.
+    step: f64,
+    moments: Vec<(Tensor, Tensor)>,
+}
+
+impl Adam {
+    pub fn new(lr: f64, betas: (f64, f64), eps: f64, weight_decay: f64) -> Self {
+        Adam { lr, beta1: betas.0, beta2: betas.1, eps, weight_decay, step: 0.0, moments: Vec::new() }
+    }
+
+    /// One `optimizer.step()`. For each parameter, in order:
+    /// ```text
+    /// grad = grad.add(param, alpha=weight_decay)          # when weight_decay != 0
+    /// exp_avg.lerp_(grad, 1 - beta1)
+    /// exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    /// bias_correction1 = 1 - beta1 ** step                # Python floats
+    /// bias_correction2 = 1 - beta2 ** step
+    /// step_size = lr / bias_correction1
+    /// denom = (exp_avg_sq.sqrt() / bias_correction2 ** 0.5).add_(eps)
+    /// param.addcdiv_(exp_avg, denom, value=-step_size)
+    /// ```
+    pub fn step(&mut self, params: &mut [Tensor], grads: &[Tensor]) -> Result<()> {
+        let _no_grad = tch::no_grad_guard();
+        if self.moments.is_empty() {
+            self.moments = params.iter().map(|p| (p.zeros_like(), p.zeros_like())).collect();
+        }
+        self.step += 1.0;
+        let bias_correction1 = 1.0 - self.beta1.powf(self.step);
+        let bias_correction2 = 1.0 - self.beta2.powf(self.step);
+        let step_size = self.lr / bias_correction1;
+        // Python computes `** 0.5` with libm's pow, which need not round as sqrt does: keep it a pow call.
+        let bias_correction2_sqrt = bias_correction2.powf(std::hint::black_box(0.5));
+        for ((param, grad), (exp_avg, exp_avg_sq)) in params.iter_mut().zip(grads).zip(&mut self.moments) {
+            let decayed;
+            let grad = if self.weight_decay != 0.0 {
+                let mut g = grad.copy();
+                add_scaled_(&mut g, param, self.weight_decay)?;
+                decayed = g;
+                &decayed
+            } else {
+                grad
+            };
+            let _ = exp_avg.lerp_(grad, 1.0 - self.beta1);
+            let _ = exp_avg_sq.g_mul_scalar_(self.beta2);
+            addcmul_(exp_avg_sq, grad, grad, 1.0 - self.beta2)?;
+            let mut denom = exp_avg_sq.sqrt().g_div_scalar(bias_correction2_sqrt);
+            let _ = denom.g_add_scalar_(self.eps);
+            addcdiv_(param, exp_avg, &denom, -step_size)?;
         }
         Ok(())
     }
