@@ -23,6 +23,7 @@ pub mod optim;
 pub mod parity;
 pub mod plot;
 pub mod points;
+pub mod region_plot;
 pub mod space_plot;
 pub mod sweep;
 pub mod symmetry;

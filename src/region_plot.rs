@@ -1,0 +1,779 @@
+//! Pictures of a 2-D classifier's regions, as the course's 2-D scripts (`spiral_main.py`) draw them.
+//!
+//! `graph_output(net)` evaluates the network on a grid of points (`torch.arange(-7, 7.1, 0.01)` across,
+//! `torch.arange(-6.6, 6.7, 0.01)` up), paints each grid cell with `pcolormesh(..., cmap='Wistia')`
+//! where `output >= 0.5` (orange, `#fc7f00`) or not (pale yellow, `#e4ff7a`), and scatters the data
+//! on top with `cmap='RdYlBu'` on `1 - class`: class 0 dark blue (`#313695`), class 1 dark red
+//! (`#a50026`). `graph_hidden` does the same for one hidden unit, painted where its activation is
+//! `>= 0`. Here the cells are painted per pixel (each pixel takes its nearest grid point, as
+//! pcolormesh's nearest shading does), the axes keep x and y at the same scale, and the points get a
+//! white ring so that they show on both colours. [`draw_contact_sheet`] puts every hidden unit of a
+//! layer in one picture.
+
+use crate::files;
+use crate::plot::{self, Drawing, FONT_FAMILY};
+use anyhow::{bail, ensure, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::Path;
+use tch::{Device, Kind, Tensor};
+
+/// Wistia at 1: where the course paints (output >= 0.5, or hidden activation >= 0).
+pub const PAINTED: RGBColor = RGBColor(0xfc, 0x7f, 0x00);
+/// Wistia at 0.
+pub const UNPAINTED: RGBColor = RGBColor(0xe4, 0xff, 0x7a);
+/// RdYlBu at 1 - 0: the points of class 0.
+pub const CLASS_0: RGBColor = RGBColor(0x31, 0x36, 0x95);
+/// RdYlBu at 1 - 1: the points of class 1.
+pub const CLASS_1: RGBColor = RGBColor(0xa5, 0x00, 0x26);
+
+/// The most points on either side of a grid (the course's has 1410 x 1330).
+pub const MAX_SIDE: usize = 20_000;
+/// The most points in a grid.
+pub const MAX_POINTS: usize = 25_000_000;
+
+/// The course's grid: torch.arange(-7, 7.1, 0.01) × torch.arange(-6.6, 6.7, 0.01), float32, built with
+/// tch exactly as the script builds it (Tensor::arange_start_step, repeat, repeat_interleave, cat).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    pub xs: Vec<f32>,
+    pub ys: Vec<f32>,
+}
+
+impl Grid {
+    pub fn course() -> Self {
+        Self::new((-7.0, 7.1), (-6.6, 6.7), 0.01).expect("the course's grid is valid")
+    }
+
+    /// Any rectangle (for other 2-D scripts): arange(x0, x1, step) × arange(y0, y1, step).
+    pub fn new(x: (f64, f64), y: (f64, f64), step: f64) -> Result<Self> {
+        ensure!(step.is_finite() && step > 0.0, "the grid's step must be a finite number > 0, got {step}");
+        let axis = |(start, end): (f64, f64), name: &str| -> Result<Vec<f32>> {
+            ensure!(
+                start.is_finite() && end.is_finite() && start < end,
+                "the grid's {name} range must be finite with start < end, got {start} to {end}"
+            );
+            let count = ((end - start) / step).ceil();
+            ensure!(
+                count <= MAX_SIDE as f64,
+                "the grid would have {count} points across {name}; at most {MAX_SIDE}"
+            );
+            // The values come from libtorch's arange, which does not compute start + i * step in the
+            // obvious way: arange(-7, 7.1, 0.01)[700] is 8.9e-10, not 0.
+            let values = Tensor::f_arange_start_step(start, end, step, (Kind::Float, Device::Cpu))
+                .map_err(|e| crate::libtorch_error(&e.to_string()))?;
+            Ok(Vec::<f32>::try_from(&values)?)
+        };
+        let grid = Grid { xs: axis(x, "x")?, ys: axis(y, "y")? };
+        ensure!(grid.len() <= MAX_POINTS, "the grid would have {} points; at most {MAX_POINTS}", grid.len());
+        Ok(grid)
+    }
+
+    /// The script's `grid` tensor: [ys.len()*xs.len(), 2], x varying fastest, on `device`.
+    pub fn points(&self, device: Device) -> Tensor {
+        let xrange = Tensor::from_slice(&self.xs);
+        let yrange = Tensor::from_slice(&self.ys);
+        let xcoord = xrange.repeat([self.ys.len() as i64]);
+        let ycoord = yrange.repeat_interleave_self_int(self.xs.len() as i64, 0, None);
+        Tensor::cat(&[xcoord.unsqueeze(1), ycoord.unsqueeze(1)], 1).to_device(device)
+    }
+
+    /// The number of grid points, `xs.len() * ys.len()`.
+    pub fn len(&self) -> usize {
+        self.xs.len() * self.ys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rectangle the cells cover, `((x_low, x_high), (y_low, y_high))`: each grid point is the
+    /// middle of its cell, as in pcolormesh's nearest shading.
+    pub fn extent(&self) -> ((f64, f64), (f64, f64)) {
+        let (dx, dy) = (spacing(&self.xs), spacing(&self.ys));
+        // A one-point side borrows the other side's spacing, so that its cell is square.
+        let (dx, dy) = (dx.or(dy).unwrap_or(1.0), dy.or(dx).unwrap_or(1.0));
+        let side = |values: &[f32], d: f64| {
+            (f64::from(values[0]) - d / 2.0, f64::from(values[values.len() - 1]) + d / 2.0)
+        };
+        (side(&self.xs, dx), side(&self.ys, dy))
+    }
+
+    /// The index of the grid point nearest to `u` along `values` (evenly spaced, increasing).
+    fn nearest(values: &[f32], u: f64) -> usize {
+        let Some(d) = spacing(values) else { return 0 };
+        let i = ((u - f64::from(values[0])) / d).round();
+        i.clamp(0.0, (values.len() - 1) as f64) as usize
+    }
+
+    fn check(&self, painted: &[bool], what: &str) -> Result<()> {
+        ensure!(!self.is_empty(), "the grid has no points");
+        ensure!(
+            painted.len() == self.len(),
+            "{what} has {} values for a grid of {} x {} = {} points",
+            painted.len(),
+            self.xs.len(),
+            self.ys.len(),
+            self.len()
+        );
+        Ok(())
+    }
+}
+
+/// The mean distance between neighbours, `None` for a single value.
+fn spacing(values: &[f32]) -> Option<f64> {
+    (values.len() > 1)
+        .then(|| (f64::from(values[values.len() - 1]) - f64::from(values[0])) / (values.len() - 1) as f64)
+}
+
+/// Where a grid is drawn, in pixels: `width` x `height` from (`left`, `top`), the grid's extent
+/// filling it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Panel {
+    pub left: i32,
+    pub top: i32,
+    pub width: i32,
+    pub height: i32,
+}
+
+impl Panel {
+    /// The pixel where (u, v) is drawn, for a grid of extent `extent`.
+    pub fn pixel(&self, extent: ((f64, f64), (f64, f64)), u: f64, v: f64) -> (i32, i32) {
+        let ((x0, x1), (y0, y1)) = extent;
+        (
+            self.left + ((u - x0) / (x1 - x0) * f64::from(self.width)).floor() as i32,
+            self.top + ((y1 - v) / (y1 - y0) * f64::from(self.height)).floor() as i32,
+        )
+    }
+
+    fn contains(&self, (x, y): (i32, i32)) -> bool {
+        (self.left..self.left + self.width).contains(&x) && (self.top..self.top + self.height).contains(&y)
+    }
+
+    /// Paints the panel: each pixel the colour of the grid cell nearest its middle. Drawn as runs of
+    /// painted pixels over the pale colour, rows with the same runs merged, so that an SVG stays small.
+    fn paint<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        grid: &Grid,
+        painted: &[bool],
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let ((x0, x1), (y0, y1)) = grid.extent();
+        let (w, h) = (self.width, self.height);
+        root.draw(&Rectangle::new(
+            [(self.left, self.top), (self.left + w, self.top + h)],
+            UNPAINTED.filled(),
+        ))
+        .map_err(plot::failed)?;
+        let columns: Vec<usize> = (0..w)
+            .map(|c| Grid::nearest(&grid.xs, x0 + (f64::from(c) + 0.5) / f64::from(w) * (x1 - x0)))
+            .collect();
+        let nx = grid.xs.len();
+        let mut open: (Vec<(i32, i32)>, i32) = (Vec::new(), 0);
+        let flush = |runs: &[(i32, i32)], from: i32, to: i32| -> Result<()> {
+            for &(a, b) in runs {
+                let corners = [(self.left + a, self.top + from), (self.left + b, self.top + to)];
+                root.draw(&Rectangle::new(corners, PAINTED.filled())).map_err(plot::failed)?;
+            }
+            Ok(())
+        };
+        for r in 0..h {
+            let iy = Grid::nearest(&grid.ys, y1 - (f64::from(r) + 0.5) / f64::from(h) * (y1 - y0));
+            let row = &painted[iy * nx..(iy + 1) * nx];
+            let mut runs = Vec::new();
+            let mut start = None;
+            for (c, &ix) in columns.iter().enumerate() {
+                match (row[ix], start) {
+                    (true, None) => start = Some(c as i32),
+                    (false, Some(a)) => {
+                        runs.push((a, c as i32));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(a) = start {
+                runs.push((a, w));
+            }
+            if runs != open.0 {
+                flush(&open.0, open.1, r)?;
+                open = (runs, r);
+            }
+        }
+        flush(&open.0, open.1, h)
+    }
+
+    /// The data points, class 0 blue and class 1 red, each with a white ring; points outside the
+    /// panel are left out.
+    fn scatter<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        extent: ((f64, f64), (f64, f64)),
+        points: &[(f32, f32, bool)],
+        radius: i32,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        for &(x, y, class_1) in points {
+            let at = self.pixel(extent, f64::from(x), f64::from(y));
+            if !self.contains(at) {
+                continue;
+            }
+            let colour = if class_1 { CLASS_1 } else { CLASS_0 };
+            root.draw(&Circle::new(at, radius + 1, WHITE.filled())).map_err(plot::failed)?;
+            root.draw(&Circle::new(at, radius, colour.filled())).map_err(plot::failed)?;
+        }
+        Ok(())
+    }
+
+    /// The frame, and ticks with labels below (`bottom`) and to the left (`left`) where asked.
+    fn axes<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        extent: ((f64, f64), (f64, f64)),
+        (bottom, left): (bool, bool),
+        size: u32,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let frame = [(self.left, self.top), (self.left + self.width, self.top + self.height)];
+        root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(plot::failed)?;
+        let ((x0, x1), (y0, y1)) = extent;
+        let tick_length = 5;
+        if bottom {
+            for tick in ticks(x0, x1, self.width) {
+                let (x, _) = self.pixel(extent, tick, y0);
+                let y = self.top + self.height;
+                root.draw(&PathElement::new([(x, y), (x, y + tick_length)], BLACK)).map_err(plot::failed)?;
+                let style = anchored(size, HPos::Center, VPos::Top);
+                root.draw(&Text::new(label(tick), (x, y + tick_length + 3), style)).map_err(plot::failed)?;
+            }
+        }
+        if left {
+            for tick in ticks(y0, y1, self.height) {
+                let (_, y) = self.pixel(extent, x0, tick);
+                let x = self.left;
+                root.draw(&PathElement::new([(x - tick_length, y), (x, y)], BLACK)).map_err(plot::failed)?;
+                let style = anchored(size, HPos::Right, VPos::Center);
+                root.draw(&Text::new(label(tick), (x - tick_length - 3, y), style)).map_err(plot::failed)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from((FONT_FAMILY, size).into_font()).pos(Pos::new(h, v))
+}
+
+/// A tick's label, with a true minus sign.
+fn label(tick: f64) -> String {
+    let text = crate::figure::short(tick);
+    let text = if text == "-0" { "0".into() } else { text };
+    text.replace('-', "\u{2212}")
+}
+
+/// Round values in [low, high] about every 70 pixels along `pixels`: steps of 1, 2 or 5 times a power
+/// of ten.
+pub fn ticks(low: f64, high: f64, pixels: i32) -> Vec<f64> {
+    let wanted = (f64::from(pixels) / 70.0).max(2.0);
+    let raw = (high - low) / wanted;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|&s| s >= raw).unwrap_or(10.0 * power);
+    let first = (low / step).ceil() as i64;
+    let last = (high / step).floor() as i64;
+    (first..=last).map(|i| i as f64 * step).collect()
+}
+
+/// The pixels per unit that make a grid's longer side `longest` pixels (the shorter at least 160).
+fn scale(extent: ((f64, f64), (f64, f64)), longest: f64) -> (i32, i32) {
+    let ((x0, x1), (y0, y1)) = extent;
+    let (xspan, yspan) = (x1 - x0, y1 - y0);
+    let per_unit = longest / xspan.max(yspan);
+    ((xspan * per_unit).round().max(160.0) as i32, (yspan * per_unit).round().max(160.0) as i32)
+}
+
+const TITLE_HEIGHT: i32 = 44;
+const KEY_HEIGHT: i32 = 28;
+
+/// The key under the title: the two classes' dots, and the two colours with what they mean.
+fn key<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    centre: i32,
+    painted_label: Option<&str>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let y = TITLE_HEIGHT + KEY_HEIGHT / 2 - 4;
+    let mut entries: Vec<(RGBColor, bool, String)> =
+        vec![(CLASS_0, true, "class 0".into()), (CLASS_1, true, "class 1".into())];
+    if let Some(text) = painted_label {
+        entries.push((PAINTED, false, text.into()));
+    }
+    let style = anchored(14, HPos::Left, VPos::Center);
+    let mut widths = Vec::new();
+    for (_, _, text) in &entries {
+        let (width, _) = root.estimate_text_size(text, &style).map_err(plot::failed)?;
+        widths.push(14 + 6 + width as i32 + 26);
+    }
+    let mut x = centre - widths.iter().sum::<i32>() / 2;
+    for ((colour, dot, text), width) in entries.iter().zip(&widths) {
+        if *dot {
+            root.draw(&Circle::new((x + 7, y), 6, colour.filled())).map_err(plot::failed)?;
+        } else {
+            root.draw(&Rectangle::new([(x, y - 7), (x + 14, y + 7)], colour.filled()))
+                .map_err(plot::failed)?;
+            root.draw(&Rectangle::new([(x, y - 7), (x + 14, y + 7)], BLACK.stroke_width(1)))
+                .map_err(plot::failed)?;
+        }
+        root.draw(&Text::new(text.clone(), (x + 20, y), style.clone())).map_err(plot::failed)?;
+        x += width;
+    }
+    Ok(())
+}
+
+/// One region picture: the painted grid, the data on top, a title.
+#[derive(Clone, Debug)]
+pub struct Region<'a> {
+    pub title: &'a str,
+    pub grid: &'a Grid,
+    /// `painted[iy * nx + ix]`: whether grid point (xs[ix], ys[iy]) gets the orange colour.
+    pub painted: &'a [bool],
+    pub points: &'a [(f32, f32, bool)],
+    /// What the orange colour means (`output >= 0.5`), for the key; `None` leaves it out.
+    pub painted_label: Option<&'a str>,
+}
+
+const LEFT: i32 = 70;
+const RIGHT: i32 = 24;
+const BOTTOM: i32 = 56;
+
+impl Region<'_> {
+    /// Where the grid is drawn in the picture.
+    pub fn panel(&self) -> Panel {
+        let (width, height) = scale(self.grid.extent(), 700.0);
+        Panel { left: LEFT, top: TITLE_HEIGHT + KEY_HEIGHT, width, height }
+    }
+
+    /// The picture's size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        let panel = self.panel();
+        ((LEFT + panel.width + RIGHT) as u32, (panel.top + panel.height + BOTTOM) as u32)
+    }
+
+    /// The picture as the bytes of a PNG or SVG file, by `path`'s extension.
+    pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
+        self.grid.check(self.painted, "the painted region")?;
+        plot::render_sized(self, path, self.size())
+    }
+
+    /// Writes the picture to `path`, PNG or SVG by its extension, whole or not at all.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        files::write_atomically(path, &self.render(path)?)
+    }
+}
+
+impl Drawing for Region<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        crate::figure::titled(root, self.title)?;
+        let panel = self.panel();
+        let extent = self.grid.extent();
+        key(root, panel.left + panel.width / 2, self.painted_label)?;
+        panel.paint(root, self.grid, self.painted)?;
+        panel.scatter(root, extent, self.points, 4)?;
+        panel.axes(root, extent, (true, true), 14)?;
+        let bottom = panel.top + panel.height;
+        root.draw(&Text::new(
+            "x",
+            (panel.left + panel.width / 2, bottom + 30),
+            anchored(15, HPos::Center, VPos::Top),
+        ))
+        .map_err(plot::failed)?;
+        let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
+        root.draw(&Text::new("y", (panel.left - 46, panel.top + panel.height / 2), vertical))
+            .map_err(plot::failed)?;
+        Ok(())
+    }
+}
+
+/// One picture: `painted[iy * nx + ix]` (true where the course paints the orange colour: output >= 0.5,
+/// or hidden activation >= 0), the data points on top, a title. Writes PNG (or SVG by extension) whole
+/// or not at all (src/files.rs `write_atomically`).
+pub fn draw_region(
+    path: &Path,
+    title: &str,
+    grid: &Grid,
+    painted: &[bool],
+    points: &[(f32, f32, bool)],
+) -> Result<()> {
+    Region { title, grid, painted, points, painted_label: None }.save(path)
+}
+
+/// Every hidden unit of one layer, each a small panel painted as [`Region`] paints.
+#[derive(Clone, Debug)]
+pub struct ContactSheet<'a> {
+    pub title: &'a str,
+    pub grid: &'a Grid,
+    /// Per unit, its painted cells.
+    pub units: &'a [Vec<bool>],
+    pub points: &'a [(f32, f32, bool)],
+    /// What the orange colour means (`activation >= 0`), for the key; `None` leaves it out.
+    pub painted_label: Option<&'a str>,
+}
+
+const SHEET_GAP: i32 = 12;
+const SHEET_LEFT: i32 = 56;
+const SHEET_BOTTOM: i32 = 46;
+
+impl ContactSheet<'_> {
+    /// Panels across: the smallest square arrangement that holds every unit.
+    pub fn columns(&self) -> usize {
+        let n = self.units.len().max(1);
+        (1..=n).find(|c| c * c >= n).unwrap_or(n)
+    }
+
+    /// The panels, one per unit, row by row.
+    pub fn panels(&self) -> Vec<Panel> {
+        let columns = self.columns() as i32;
+        let (width, height) = scale(self.grid.extent(), f64::from((1100 / columns).clamp(160, 320)));
+        (0..self.units.len() as i32)
+            .map(|k| Panel {
+                left: SHEET_LEFT + (k % columns) * (width + SHEET_GAP),
+                top: TITLE_HEIGHT + KEY_HEIGHT + (k / columns) * (height + SHEET_GAP),
+                width,
+                height,
+            })
+            .collect()
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        let panels = self.panels();
+        let right = panels.iter().map(|p| p.left + p.width).max().unwrap_or(SHEET_LEFT);
+        let bottom = panels.iter().map(|p| p.top + p.height).max().unwrap_or(TITLE_HEIGHT + KEY_HEIGHT);
+        ((right + RIGHT).max(560) as u32, (bottom + SHEET_BOTTOM) as u32)
+    }
+
+    pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
+        ensure!(!self.units.is_empty(), "the contact sheet needs at least one unit");
+        for (k, unit) in self.units.iter().enumerate() {
+            self.grid.check(unit, &format!("unit {}", k + 1))?;
+        }
+        plot::render_sized(self, path, self.size())
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        files::write_atomically(path, &self.render(path)?)
+    }
+}
+
+impl Drawing for ContactSheet<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        crate::figure::titled(root, self.title)?;
+        let (width, _) = self.size();
+        key(root, width as i32 / 2, self.painted_label)?;
+        let extent = self.grid.extent();
+        let panels = self.panels();
+        let columns = self.columns();
+        let radius = if panels.first().is_some_and(|p| p.width >= 240) { 2 } else { 1 };
+        for (k, (panel, unit)) in panels.iter().zip(self.units).enumerate() {
+            panel.paint(root, self.grid, unit)?;
+            panel.scatter(root, extent, self.points, radius)?;
+            // Ticks on the outer panels only: the last panel of each column, the first of each row.
+            let lowest = k + columns >= panels.len();
+            panel.axes(root, extent, (lowest, k % columns == 0), 11)?;
+            let name = format!("{}", k + 1);
+            let box_width = 8 * name.len() as i32 + 8;
+            let corner = [(panel.left + 1, panel.top + 1), (panel.left + 1 + box_width, panel.top + 19)];
+            root.draw(&Rectangle::new(corner, WHITE.filled())).map_err(plot::failed)?;
+            root.draw(&Rectangle::new(corner, BLACK.stroke_width(1))).map_err(plot::failed)?;
+            let at = (panel.left + 1 + box_width / 2, panel.top + 10);
+            root.draw(&Text::new(name, at, anchored(13, HPos::Center, VPos::Center)))
+                .map_err(plot::failed)?;
+        }
+        let height = self.size().1 as i32;
+        let across = panels.iter().take(columns).map(|p| p.left + p.width).max().unwrap_or(0);
+        let below = (SHEET_LEFT + across) / 2;
+        root.draw(&Text::new("x", (below, height - 14), anchored(14, HPos::Center, VPos::Center)))
+            .map_err(plot::failed)?;
+        let middle = (TITLE_HEIGHT + KEY_HEIGHT + height - SHEET_BOTTOM) / 2;
+        let vertical = anchored(14, HPos::Center, VPos::Center).transform(FontTransform::Rotate270);
+        root.draw(&Text::new("y", (12, middle), vertical)).map_err(plot::failed)?;
+        Ok(())
+    }
+}
+
+/// The contact sheet: every hidden unit of one layer in a grid of small panels (unit number in each
+/// panel's corner), one shared title; what a student actually wants to look at. Same painting rule.
+pub fn draw_contact_sheet(
+    path: &Path,
+    title: &str,
+    grid: &Grid,
+    units: &[Vec<bool>],
+    points: &[(f32, f32, bool)],
+) -> Result<()> {
+    if units.is_empty() {
+        bail!("the contact sheet needs at least one unit");
+    }
+    ContactSheet { title, grid, units, points, painted_label: None }.save(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::points::PointSet;
+
+    fn rgb_at(image: &image::RgbImage, (x, y): (i32, i32)) -> RGBColor {
+        let p = image.get_pixel(x as u32, y as u32);
+        RGBColor(p[0], p[1], p[2])
+    }
+
+    fn decode(path: &Path) -> image::RgbImage {
+        image::open(path).unwrap().to_rgb8()
+    }
+
+    fn count(image: &image::RgbImage, colour: RGBColor) -> usize {
+        image.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count()
+    }
+
+    fn half_plane(grid: &Grid, at: f32) -> Vec<bool> {
+        grid.ys.iter().flat_map(|_| grid.xs.iter().map(move |&x| x >= at)).collect()
+    }
+
+    #[test]
+    fn the_course_grid_is_torch_arange() {
+        let grid = Grid::course();
+        assert_eq!((grid.xs.len(), grid.ys.len()), (1410, 1330));
+        // x = torch.arange(start=-7, end=7.1, step=0.01, dtype=torch.float32)
+        // [x[i].view(torch.int32).item() for i in (0, 1, 700, 1409)]
+        let bits = |v: f32| v.to_bits() as i32;
+        assert_eq!(
+            [0, 1, 700, 1409].map(|i| bits(grid.xs[i])),
+            [-1059061760, -1059082732, 813023887, 1088610632]
+        );
+        assert_eq!(grid.xs[1409], 7.09);
+        // y = torch.arange(start=-6.6, end=6.7, step=0.01, dtype=torch.float32)
+        // [y[i].view(torch.int32).item() for i in (0, 1, 700, 1329)]
+        assert_eq!(
+            [0, 1, 700, 1329].map(|i| bits(grid.ys[i])),
+            [-1059900621, -1059921593, 1053609165, 1087771771]
+        );
+        assert_eq!((grid.ys[0], grid.ys[1329]), (-6.6, 6.69));
+        let ((x0, x1), (y0, y1)) = grid.extent();
+        assert!((x0 + 7.005).abs() < 1e-6 && (x1 - 7.095).abs() < 1e-6, "{x0} {x1}");
+        assert!((y0 + 6.605).abs() < 1e-6 && (y1 - 6.695).abs() < 1e-6, "{y0} {y1}");
+    }
+
+    #[test]
+    fn grid_points_vary_x_fastest() {
+        let grid = Grid::new((0.0, 3.0), (0.0, 2.0), 1.0).unwrap();
+        let points = Vec::<f32>::try_from(grid.points(Device::Cpu).reshape([-1])).unwrap();
+        assert_eq!(points, [0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 1.0]);
+        let course = Grid::course();
+        let points = course.points(Device::Cpu);
+        assert_eq!(points.size(), [1330 * 1410, 2]);
+        assert_eq!(points.kind(), Kind::Float);
+        let row = |i: i64| Vec::<f32>::try_from(points.get(i)).unwrap();
+        assert_eq!(row(1), [course.xs[1], course.ys[0]]);
+        assert_eq!(row(1410), [course.xs[0], course.ys[1]]);
+        assert_eq!(row(1330 * 1410 - 1), [7.09, 6.69]);
+    }
+
+    #[test]
+    fn bad_grids_are_refused() {
+        for (x, y, step, message) in [
+            ((0.0, 1.0), (0.0, 1.0), 0.0, "step"),
+            ((0.0, 1.0), (0.0, 1.0), f64::NAN, "step"),
+            ((1.0, 0.0), (0.0, 1.0), 0.1, "x range"),
+            ((0.0, 1.0), (0.0, f64::INFINITY), 0.1, "y range"),
+            ((0.0, 1.0), (0.0, 1.0), 1e-6, "points across x"),
+            ((0.0, 10.0), (0.0, 10.0), 1e-3, "at most"),
+        ] {
+            let err = Grid::new(x, y, step).unwrap_err();
+            assert!(err.to_string().contains(message), "{err}");
+        }
+    }
+
+    #[test]
+    fn ticks_are_round_numbers_inside_the_range() {
+        assert_eq!(ticks(-7.005, 7.095, 705), [-6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0]);
+        assert_eq!(ticks(-7.005, 7.095, 260), [-5.0, 0.0, 5.0]);
+        assert_eq!(ticks(0.0, 1.0, 300), [0.0, 0.5, 1.0]);
+        assert_eq!(ticks(0.0, 1.0, 700).len(), 11);
+    }
+
+    #[test]
+    fn a_half_plane_is_painted_where_asked_with_the_points_on_top() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("half.png");
+        let grid = Grid::course();
+        let points = PointSet::twin_spirals().rows();
+        draw_region(&path, "x >= 0", &grid, &half_plane(&grid, 0.0), &points).unwrap();
+        let image = decode(&path);
+        let region = Region { title: "", grid: &grid, painted: &[], points: &[], painted_label: None };
+        assert_eq!(image.dimensions(), region.size());
+        let panel = region.panel();
+        // Cells keep x and y at one scale: 14.1 x 13.3 units.
+        assert_eq!((panel.width, panel.height), (700, 660));
+        let extent = grid.extent();
+        let (zero, _) = panel.pixel(extent, 0.0, 0.0);
+        let (mut left, mut right) = (0, 0);
+        for y in panel.top..panel.top + panel.height {
+            for x in panel.left..panel.left + panel.width {
+                let colour = rgb_at(&image, (x, y));
+                if x < zero - 1 {
+                    assert_ne!(colour, PAINTED, "({x}, {y})");
+                    left += usize::from(colour == UNPAINTED);
+                } else if x > zero + 1 {
+                    assert_ne!(colour, UNPAINTED, "({x}, {y})");
+                    right += usize::from(colour == PAINTED);
+                }
+            }
+        }
+        let half = (panel.width * panel.height / 2) as usize;
+        assert!(left > half * 9 / 10 && right > half * 9 / 10, "{left} {right} of {half}");
+        assert!(count(&image, CLASS_0) > 97 * 20 && count(&image, CLASS_1) > 97 * 20);
+        // Class 0 starts at (6.5, 0), on the painted side; class 1 at (-6.5, 0), on the pale side.
+        assert_eq!(rgb_at(&image, panel.pixel(extent, 6.5, 0.0)), CLASS_0);
+        assert_eq!(rgb_at(&image, panel.pixel(extent, -6.5, 0.0)), CLASS_1);
+    }
+
+    #[test]
+    fn the_contact_sheet_has_a_panel_per_unit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sheet.png");
+        let grid = Grid::course();
+        let points = PointSet::twin_spirals().rows();
+        // Unit k is painted right of x = k - 5.
+        let units: Vec<Vec<bool>> = (0..10).map(|k| half_plane(&grid, k as f32 - 5.0)).collect();
+        draw_contact_sheet(&path, "layer 1", &grid, &units, &points).unwrap();
+        let image = decode(&path);
+        let sheet = ContactSheet { title: "", grid: &grid, units: &units, points: &[], painted_label: None };
+        assert_eq!(image.dimensions(), sheet.size());
+        let panels = sheet.panels();
+        assert_eq!((panels.len(), sheet.columns()), (10, 4));
+        let extent = grid.extent();
+        for (k, panel) in panels.iter().enumerate() {
+            assert!(panel.left + panel.width < image.width() as i32);
+            assert!(panel.top + panel.height < image.height() as i32);
+            for other in &panels[..k] {
+                let apart = panel.left >= other.left + other.width || panel.top >= other.top + other.height;
+                assert!(apart, "panels {k} and another overlap");
+            }
+            // Along the bottom row of pixels, clear of the points: pale left of x = k - 5, orange right.
+            let v = -6.55;
+            let edge = k as f64 - 5.0;
+            assert_eq!(rgb_at(&image, panel.pixel(extent, edge - 0.4, v)), UNPAINTED, "unit {}", k + 1);
+            assert_eq!(rgb_at(&image, panel.pixel(extent, edge + 0.4, v)), PAINTED, "unit {}", k + 1);
+        }
+        assert!(count(&image, CLASS_0) > 10 * 97 && count(&image, CLASS_1) > 10 * 97);
+    }
+
+    #[test]
+    fn failures_leave_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let grid = Grid::new((-1.0, 1.0), (-1.0, 1.0), 0.1).unwrap();
+        let painted = half_plane(&grid, 0.0);
+        let missing = dir.path().join("no/such/folder/out.png");
+        let err = draw_region(&missing, "t", &grid, &painted, &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("cannot write"), "{err:#}");
+        let err = draw_region(&dir.path().join("out.jpg"), "t", &grid, &painted, &[]).unwrap_err();
+        assert!(err.to_string().contains(".png or .svg"), "{err}");
+        let err = draw_region(&dir.path().join("out.png"), "t", &grid, &painted[1..], &[]).unwrap_err();
+        assert!(err.to_string().contains("values for a grid of 20 x 20"), "{err}");
+        let err = draw_contact_sheet(&dir.path().join("s.png"), "t", &grid, &[], &[]).unwrap_err();
+        assert!(err.to_string().contains("at least one unit"), "{err}");
+        let short = vec![painted.clone(), painted[1..].to_vec()];
+        let err = draw_contact_sheet(&dir.path().join("s.png"), "t", &grid, &short, &[]).unwrap_err();
+        assert!(err.to_string().contains("unit 2 has 399 values"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn svg_pictures_stay_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("half.svg");
+        let grid = Grid::course();
+        // A disc: many runs, each row different.
+        let disc: Vec<bool> =
+            grid.ys.iter().flat_map(|&y| grid.xs.iter().map(move |&x| x * x + y * y <= 16.0)).collect();
+        draw_region(&path, "disc", &grid, &disc, &PointSet::twin_spirals().rows()).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("#FC7F00"), "{}", &svg[..100]);
+        assert!(svg.len() < 400_000, "{} bytes", svg.len());
+    }
+
+    /// Writes example pictures into the folder `HUD_REGION_EXAMPLES` names, to look at:
+    /// `HUD_REGION_EXAMPLES=folder cargo test --release --lib region_plot -- --ignored`.
+    #[test]
+    #[ignore]
+    fn example_pictures() {
+        let Some(dir) = std::env::var_os("HUD_REGION_EXAMPLES") else { return };
+        let dir = Path::new(&dir);
+        let grid = Grid::course();
+        let points = PointSet::twin_spirals().rows();
+        let started = std::time::Instant::now();
+        draw_region(
+            &dir.join("half.png"),
+            "x >= 0, with the twin spirals",
+            &grid,
+            &half_plane(&grid, 0.0),
+            &points,
+        )
+        .unwrap();
+        eprintln!("half.png in {:?}", started.elapsed());
+        // A spiral-like region: painted where the angle, wound by the radius, points one way.
+        let spiral: Vec<bool> = grid
+            .ys
+            .iter()
+            .flat_map(|&y| {
+                grid.xs.iter().map(move |&x| {
+                    let (r, a) = (x.hypot(y), y.atan2(x));
+                    (a + r * 16.0 / 6.5 * std::f32::consts::PI / 16.0 * 1.55).sin() >= 0.0
+                })
+            })
+            .collect();
+        let region = Region {
+            title: "polar net: output (epoch 20000)",
+            grid: &grid,
+            painted: &spiral,
+            points: &points,
+            painted_label: Some("output \u{2265} 0.5"),
+        };
+        region.save(&dir.join("spiral.png")).unwrap();
+        region.save(&dir.join("spiral.svg")).unwrap();
+        let units: Vec<Vec<bool>> = (0..10)
+            .map(|k| {
+                let angle = k as f32 * 0.6;
+                let (c, s) = (angle.cos(), angle.sin());
+                grid.ys
+                    .iter()
+                    .flat_map(|&y| grid.xs.iter().map(move |&x| c * x + s * y >= k as f32 * 0.5 - 2.0))
+                    .collect()
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let sheet = ContactSheet {
+            title: "raw net, layer 1: where each hidden unit is \u{2265} 0",
+            grid: &grid,
+            units: &units,
+            points: &points,
+            painted_label: Some("activation \u{2265} 0"),
+        };
+        sheet.save(&dir.join("sheet.png")).unwrap();
+        eprintln!("sheet.png in {:?}", started.elapsed());
+        draw_contact_sheet(&dir.join("sheet4.png"), "four units", &grid, &units[..4], &points).unwrap();
+    }
+}
