@@ -20,6 +20,9 @@ enum Command {
     Exercises(hud::exercises::Args),
     /// Train many encoder runs at once (seeds x a grid of sizes and settings) and summarise them
     Sweep(hud::sweep::Args),
+    /// Train PolarNet, RawNet or ShortNet on the twin spirals as spiral_main.py does, and draw the
+    /// output and every hidden unit over the plane
+    Spirals(hud::spirals::Args),
     /// Replay saved PyTorch reference runs and compare them with ours, bit for bit
     Verify(hud::parity::Args),
     /// Check the seed page's weight-space symmetry claims numerically on a trained network
@@ -52,6 +55,7 @@ fn main() {
         Command::Encoder(args) => hud::encoder::run(args),
         Command::Exercises(args) => hud::exercises::run(args),
         Command::Sweep(args) => hud::sweep::run(args),
+        Command::Spirals(args) => hud::spirals::run(args),
         Command::Verify(args) => hud::parity::run(args),
         Command::Symmetry(args) => hud::symmetry::run(args),
         Command::Nonlinearity(args) => hud::nonlinearity::run(args),

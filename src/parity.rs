@@ -18,7 +18,10 @@ mod embedded {
 pub type Replay = fn(&Fixture) -> Result<Report>;
 
 /// The ported scripts, by the name their traces carry in `"script"`.
-pub const SCRIPTS: &[(&str, Replay)] = &[(crate::encoder::Trace::SCRIPT, crate::encoder::replay)];
+pub const SCRIPTS: &[(&str, Replay)] = &[
+    (crate::encoder::Trace::SCRIPT, crate::encoder::replay),
+    (crate::spirals::Trace::SCRIPT, crate::spirals::replay),
+];
 
 /// A saved reference run.
 pub struct Fixture {
@@ -82,6 +85,8 @@ pub struct Report {
     /// Epochs whose loss differs in any bit, counting epochs only one side ran.
     pub losses_differing: usize,
     pub max_loss_diff: f64,
+    /// For scripts that record an accuracy per epoch: epochs whose accuracy differs in any bit.
+    pub accuracies_differing: Option<usize>,
     pub weights_compared: usize,
     /// Weights that differ in any bit, counting those only one side has.
     pub weights_differing: usize,
@@ -110,6 +115,7 @@ impl Report {
             epochs_ours,
             losses_differing: 0,
             max_loss_diff: 0.0,
+            accuracies_differing: None,
             weights_compared: 0,
             weights_differing: 0,
             max_weight_diff: 0.0,
@@ -122,6 +128,11 @@ impl Report {
         self.max_loss_diff = self.max_loss_diff.max(max_diff);
     }
 
+    pub fn compare_accuracies(&mut self, reference: &[f32], ours: &[f32]) {
+        let (differing, _) = compare_series(reference, ours);
+        *self.accuracies_differing.get_or_insert(0) += differing;
+    }
+
     pub fn compare_weights(&mut self, reference: &[f32], ours: &[f32]) {
         let (differing, max_diff) = compare_series(reference, ours);
         self.weights_compared += reference.len().max(ours.len());
@@ -131,16 +142,23 @@ impl Report {
 
     /// Every epoch, loss and weight the same, bit for bit.
     pub fn exact(&self) -> bool {
-        self.epochs_reference == self.epochs_ours && self.losses_differing == 0 && self.weights_differing == 0
+        self.epochs_reference == self.epochs_ours
+            && self.losses_differing == 0
+            && self.accuracies_differing.unwrap_or(0) == 0
+            && self.weights_differing == 0
     }
 
     pub fn summary(&self) -> String {
+        let epochs = self.epochs_reference.max(self.epochs_ours);
+        let accuracies = match self.accuracies_differing {
+            Some(differing) => format!("; accuracies differing {differing} of {epochs}"),
+            None => String::new(),
+        };
         format!(
-            "epochs {} (PyTorch) vs {} (hud); losses differing {} of {}, largest |diff| {}; weights differing {} of {}, largest |diff| {}",
+            "epochs {} (PyTorch) vs {} (hud); losses differing {} of {epochs}, largest |diff| {}{accuracies}; weights differing {} of {}, largest |diff| {}",
             self.epochs_reference,
             self.epochs_ours,
             self.losses_differing,
-            self.epochs_reference.max(self.epochs_ours),
             format_diff(self.max_loss_diff),
             self.weights_differing,
             self.weights_compared,

@@ -71,6 +71,60 @@ fn above_stop(loss: f32, stop: f64) -> bool {
     loss > stop as f32
 }
 
+/// One epoch of a classifier's training as the course's 2-D scripts run it (`spiral_main.py`'s
+/// `train`): for each batch in order, `zero_grad()`, forward, mean binary cross-entropy, backward,
+/// `optimizer.step()`; predictions `output >= 0.5` from the outputs computed before each step.
+pub struct ClassifierEpoch {
+    /// The last batch's loss.
+    pub loss: f32,
+    /// `100 * correct / total` over the epoch, in float32 as PyTorch computes it.
+    pub accuracy: f32,
+}
+
+/// Runs one such epoch. `forward` is the network, `params` its parameters in `net.parameters()`
+/// order. Gradients come from autograd (`torch.autograd.grad`, the kernels `loss.backward()` runs),
+/// fresh for each batch as after Python's `zero_grad()` (which sets them to None).
+pub fn classifier_epoch(
+    forward: impl Fn(&Tensor) -> Tensor,
+    params: &mut [Tensor],
+    batches: &[(Tensor, Tensor)],
+    optimizer: &mut crate::optim::Adam,
+) -> Result<ClassifierEpoch> {
+    let (mut loss, mut correct, mut total) = (None, None::<Tensor>, 0i64);
+    for (input, target) in batches {
+        let output = forward(input);
+        let has_nan = || output.isnan().any().int64_value(&[]) != 0;
+        // As in EncModel::loss_and_gradients: CUDA's kernel asserts on NaN inputs, so look first there.
+        if output.device().is_cuda() && has_nan() {
+            return Err(NanOutputs.into());
+        }
+        let batch_loss = output
+            .f_binary_cross_entropy(target, None::<Tensor>, tch::Reduction::Mean)
+            .map_err(|e| if has_nan() { NanOutputs.into() } else { crate::libtorch_error(&e.to_string()) })?;
+        let grads = Tensor::run_backward(&[&batch_loss], &*params, false, false);
+        optimizer.step(params, &grads)?;
+        tch::no_grad(|| {
+            // correct += (pred == target).float().sum()
+            let right = output
+                .ge(0.5)
+                .to_kind(tch::Kind::Float)
+                .eq_tensor(target)
+                .to_kind(tch::Kind::Float)
+                .sum(None);
+            correct = Some(match correct.take() {
+                Some(c) => c + right,
+                None => right,
+            });
+        });
+        total += target.size()[0];
+        loss = Some(batch_loss);
+    }
+    let (Some(loss), Some(correct)) = (loss, correct) else { anyhow::bail!("no batches to train on") };
+    // accuracy = 100*correct/total: a float32 tensor times a Python int, divided by a Python int.
+    let accuracy = tch::no_grad(|| (correct * 100i64) / total);
+    Ok(ClassifierEpoch { loss: f32::try_from(&loss)?, accuracy: f32::try_from(&accuracy)? })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,591 @@
+//! Port of the course's `spiral_main.py` (COMP9444, UNSW): the twin spirals (Lang & Witbrock 1988),
+//! learnt by PolarNet, RawNet or ShortNet ([`crate::nets`]) with Adam, and the pictures of the output
+//! and of every hidden unit over the plane.
+//!
+//! The script: `torch.manual_seed(seed)`, the net built (each `nn.Linear` drawing as PyTorch does),
+//! every parameter redrawn `normal_(0, init)` in `net.parameters()` order, `Adam(lr, eps=1e-6,
+//! weight_decay=1e-4)`, a DataLoader of batch 97 without shuffling (two steps per epoch), and for
+//! epochs 1, 2, ...: train, print `ep:%5d loss: %6.4f acc: %5.2f` every 100 epochs, stop at a multiple
+//! of 100 with accuracy exactly 100. Then `graph_output` (`<net>_out.png`) and `graph_hidden` for every
+//! hidden unit (`<net><layer>_<node>.png`), plus one contact sheet per hidden layer.
+//!
+//! The result it should give (CPU, course defaults, bit for bit with PyTorch): `--net polar --seed 0`
+//! reaches 100% at epoch 6700 and `--seed 3` at 4200; `--net short --seed 2` at 3300; `--net raw
+//! --seed 3` at 5300, while raw seeds 0, 1, 2 and 4 stall at loss 0.69 and about 50% for all 100,000
+//! epochs (see the README for settings under which raw learns).
+
+use crate::device::DeviceArg;
+use crate::files;
+use crate::model::{seeded, NanOutputs};
+use crate::nets::{Activation, NetKind, PointNet, Shape};
+use crate::optim::Adam;
+use crate::parity::{Fixture, Report};
+use crate::points::PointSet;
+use crate::region_plot::{self, Grid};
+use crate::trace::{exact_f32, exact_f32_rows};
+use crate::train::classifier_epoch;
+use anyhow::{bail, ensure, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tch::nn::{self, Module};
+use tch::{Device, Tensor};
+
+/// The script's optimiser settings besides the learning rate.
+pub const ADAM_BETAS: (f64, f64) = (0.9, 0.999);
+pub const ADAM_EPS: f64 = 0.000001;
+pub const WEIGHT_DECAY: f64 = 0.0001;
+/// The DataLoader's batch size: the 194 points in two batches.
+pub const BATCH_SIZE: usize = 97;
+
+/// Train PolarNet, RawNet or ShortNet on the twin spirals as spiral_main.py does, and draw them
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// Random seed, as torch.manual_seed(SEED) at the start; drawn and printed when not given (with
+    /// --seeds: the first seed, default 0)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to train
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+    /// Write the run (config, loss and accuracy per epoch, final parameters) as JSON to this file
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// The folder for the pictures (<net>_out.png, <net><layer>_<node>.png, <net><layer>_all.png)
+    #[arg(long, default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Draw no pictures
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Train this many seeds (from --seed up) instead of one run, in parallel, and summarise them:
+    /// how many reach 100%, and when (no pictures)
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<u64>,
+    /// With --seeds: how many runs train at once (default: one per core)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// The arguments that decide a run's numbers, besides the seed and device.
+#[derive(clap::Args, Debug, Clone)]
+pub struct NetworkArgs {
+    /// The network
+    #[arg(long, value_enum, default_value_t = NetKind::Raw)]
+    pub net: NetKind,
+    /// Standard deviation of every initial parameter
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    pub init: f64,
+    /// Hidden units per layer
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
+    pub hid: i64,
+    /// Adam's learning rate
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// The script's `range(1, epochs)`: at most EPOCHS - 1 epochs
+    #[arg(long, default_value_t = 100000)]
+    pub epochs: u64,
+    /// With --net mlp: the number of hidden layers
+    #[arg(long, default_value_t = Shape::COURSE_LAYERS, allow_negative_numbers = true)]
+    pub layers: i64,
+    /// With --net mlp: the hidden layers' activation
+    #[arg(long, value_enum, default_value_t = Activation::Tanh)]
+    pub act: Activation,
+    /// The points: `spirals` (the course's spirals.csv, built in) or a CSV file in its format (a
+    /// header line, then x,y,class rows with class 0 or 1)
+    #[arg(long, default_value = "spirals")]
+    pub data: String,
+}
+
+impl NetworkArgs {
+    pub fn config(&self, seed: u64, device: DeviceArg) -> Config {
+        Config {
+            net: self.net,
+            hid: self.hid,
+            layers: self.layers,
+            act: self.act,
+            init: self.init,
+            lr: self.lr,
+            epochs: self.epochs,
+            data: self.data.clone(),
+            seed,
+            device,
+        }
+    }
+}
+
+/// What decides a run's numbers.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Config {
+    pub net: NetKind,
+    pub hid: i64,
+    pub layers: i64,
+    pub act: Activation,
+    pub init: f64,
+    pub lr: f64,
+    pub epochs: u64,
+    pub data: String,
+    pub seed: u64,
+    pub device: DeviceArg,
+}
+
+impl Config {
+    pub fn shape(&self) -> Shape {
+        Shape { net: self.net, hid: self.hid, layers: self.layers, act: self.act }
+    }
+
+    /// Checks the numbers and loads the points.
+    pub fn points(&self) -> Result<PointSet> {
+        self.shape().check()?;
+        for (name, value) in [("init", self.init), ("lr", self.lr)] {
+            ensure!(value.is_finite() && value >= 0.0, "--{name} must be a finite number >= 0, got {value}");
+        }
+        PointSet::resolve(&self.data)
+    }
+}
+
+/// A trained network and its epochs.
+pub struct Run {
+    pub net: PointNet,
+    /// The last batch's loss, per epoch.
+    pub losses: Vec<f32>,
+    /// The epoch's accuracy in percent, per epoch.
+    pub accuracies: Vec<f32>,
+    /// Kept alive for the network's parameters.
+    _vs: nn::VarStore,
+}
+
+impl Run {
+    /// Whether the run stopped the script's way: at a multiple of 100 epochs with 100% accuracy.
+    pub fn solved(&self) -> bool {
+        self.accuracies.len() % 100 == 0 && self.accuracies.last() == Some(&100.0)
+    }
+}
+
+/// Trains as the script does; `after_epoch(epoch, loss, accuracy)` runs after each epoch. A diverging
+/// run (NaN outputs) ends with an error naming the epoch.
+pub fn train(
+    config: &Config,
+    points: &PointSet,
+    device: Device,
+    mut after_epoch: impl FnMut(u64, f32, f32) -> Result<()>,
+) -> Result<Run> {
+    let mut vs = nn::VarStore::new(Device::Cpu);
+    let net = seeded(config.seed, || {
+        let net = PointNet::new(&vs.root(), config.shape());
+        net.init_normal(config.init);
+        net
+    });
+    vs.set_device(device);
+    let batches = points.to_device(device).batches(BATCH_SIZE);
+    let mut params = net.parameters();
+    let mut optimizer = Adam::new(config.lr, ADAM_BETAS, ADAM_EPS, WEIGHT_DECAY);
+    let (mut losses, mut accuracies) = (Vec::new(), Vec::new());
+    for epoch in 1..config.epochs {
+        let result = classifier_epoch(|x| net.forward(x), &mut params, &batches, &mut optimizer);
+        let epoch_result = match result {
+            Err(e) if e.is::<NanOutputs>() => {
+                bail!("the run diverged at epoch {epoch}: {e} (try a smaller --lr or --init)")
+            }
+            result => result?,
+        };
+        losses.push(epoch_result.loss);
+        accuracies.push(epoch_result.accuracy);
+        after_epoch(epoch, epoch_result.loss, epoch_result.accuracy)?;
+        if epoch % 100 == 0 && epoch_result.accuracy == 100.0 {
+            break;
+        }
+    }
+    Ok(Run { net, losses, accuracies, _vs: vs })
+}
+
+/// The script's progress line.
+pub fn progress_line(epoch: u64, loss: f32, accuracy: f32) -> String {
+    format!("ep:{epoch:5} loss: {:6.4} acc: {:5.2}", f64::from(loss), f64::from(accuracy))
+}
+
+/// A parameter's values: a matrix (a weight) or a vector (a bias), exact f32.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum Values {
+    Matrix(#[serde(with = "exact_f32_rows")] Vec<Vec<f32>>),
+    Vector(#[serde(with = "exact_f32")] Vec<f32>),
+}
+
+impl Values {
+    fn of(tensor: &Tensor) -> Result<Self> {
+        let tensor = tensor.to_device(Device::Cpu).detach();
+        Ok(match tensor.dim() {
+            2 => Values::Matrix(Vec::<Vec<f32>>::try_from(tensor)?),
+            _ => Values::Vector(Vec::<f32>::try_from(tensor.view([-1]))?),
+        })
+    }
+
+    fn flat(&self) -> Vec<f32> {
+        match self {
+            Values::Matrix(rows) => rows.iter().flatten().copied().collect(),
+            Values::Vector(values) => values.clone(),
+        }
+    }
+}
+
+/// A run as JSON: `{"script": "spirals", "config": .., "epochs": E, "loss": [..], "accuracy": [..],
+/// "params": {"hid1.weight": [[..]], ..}}` (PyTorch's state_dict names).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Trace {
+    pub script: String,
+    pub config: Config,
+    pub epochs: u64,
+    #[serde(with = "exact_f32")]
+    pub loss: Vec<f32>,
+    #[serde(with = "exact_f32")]
+    pub accuracy: Vec<f32>,
+    pub params: BTreeMap<String, Values>,
+}
+
+impl Trace {
+    pub const SCRIPT: &'static str = "spirals";
+
+    pub fn of(config: &Config, run: &Run) -> Result<Self> {
+        let params = run
+            .net
+            .named_parameters()
+            .into_iter()
+            .map(|(name, p)| Ok((name, Values::of(&p)?)))
+            .collect::<Result<_>>()?;
+        Ok(Trace {
+            script: Self::SCRIPT.into(),
+            config: config.clone(),
+            epochs: run.losses.len() as u64,
+            loss: run.losses.clone(),
+            accuracy: run.accuracies.clone(),
+            params,
+        })
+    }
+
+    /// Compares `ours` with this reference: epochs, loss and accuracy per epoch, parameters.
+    pub fn compare(&self, name: &str, ours: &Trace) -> Report {
+        let mut report = Report::new(name, self.epochs as usize, ours.epochs as usize);
+        report.compare_losses(&self.loss, &ours.loss);
+        report.compare_accuracies(&self.accuracy, &ours.accuracy);
+        for (param, values) in &self.params {
+            let theirs = ours.params.get(param).map(Values::flat).unwrap_or_default();
+            report.compare_weights(&values.flat(), &theirs);
+        }
+        report
+    }
+}
+
+/// `hud verify`'s replay of a spirals fixture: trains its config on the CPU and compares.
+pub fn replay(fixture: &Fixture) -> Result<Report> {
+    let reference: Trace = fixture.parse()?;
+    let mut config = reference.config.clone();
+    config.data = fixture.resolve_path(&config.data);
+    let points = config.points()?;
+    let run = train(&config, &points, config.device.to_device()?, |_, _, _| Ok(()))?;
+    Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))
+}
+
+/// The pictures of a trained network: `(path, title, painted)` for the output, then each hidden
+/// unit, then one contact sheet per hidden layer.
+pub fn save_pictures(
+    net: &PointNet,
+    points: &PointSet,
+    out_dir: &Path,
+    caption: &str,
+) -> Result<Vec<PathBuf>> {
+    let grid = Grid::course();
+    let rows = points.rows();
+    let device = net.layers[0].1.weight.device();
+    let pass = tch::no_grad(|| net.pass(&grid.points(device)));
+    let painted = |t: &Tensor, at: f64| -> Result<Vec<bool>> {
+        Ok(Vec::<bool>::try_from(t.ge(at).to_device(Device::Cpu).contiguous().view([-1]))?)
+    };
+    let name = net.shape.net.name();
+    let mut written = Vec::new();
+    let path = out_dir.join(format!("{name}_out.png"));
+    region_plot::draw_region(
+        &path,
+        &format!("{name}: output >= 0.5, {caption}"),
+        &grid,
+        &painted(&pass.output, 0.5)?,
+        &rows,
+    )?;
+    written.push(path);
+    let at = net.shape.act.midpoint();
+    for (layer, hidden) in pass.hidden.iter().enumerate() {
+        let layer = layer + 1;
+        let units = (0..hidden.size()[1])
+            .map(|node| painted(&hidden.select(1, node), at))
+            .collect::<Result<Vec<_>>>()?;
+        for (node, unit) in units.iter().enumerate() {
+            let path = out_dir.join(format!("{name}{layer}_{node}.png"));
+            region_plot::draw_region(
+                &path,
+                &format!("{name}: layer {layer}, unit {node} >= {at}"),
+                &grid,
+                unit,
+                &rows,
+            )?;
+            written.push(path);
+        }
+        let path = out_dir.join(format!("{name}{layer}_all.png"));
+        let title =
+            format!("{name}: the {} units of hidden layer {layer} (painted >= {at}), {caption}", units.len());
+        region_plot::draw_contact_sheet(&path, &title, &grid, &units, &rows)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `hud spirals`: the script's run, its printed lines and its pictures; or, with `--seeds`, many runs
+/// summarised.
+pub fn run(args: Args) -> Result<()> {
+    if let Some(count) = args.seeds {
+        return run_seeds(&args, count);
+    }
+    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let config = args.network.config(seed, args.device);
+    let points = config.points()?;
+    let device = config.device.to_device()?;
+    if let Some(trace) = &args.trace {
+        files::check_writable(trace)?;
+    }
+    if !args.no_plots {
+        ensure!(args.out_dir.is_dir(), "--out-dir {}: no such folder", args.out_dir.display());
+        files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
+    }
+    if args.seed.is_none() {
+        eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
+    }
+    let run = train(&config, &points, device, |epoch, loss, accuracy| {
+        if epoch % 100 == 0 {
+            println!("{}", progress_line(epoch, loss, accuracy));
+        }
+        Ok(())
+    })?;
+    let trace = Trace::of(&config, &run)?;
+    if let Some(path) = &args.trace {
+        let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
+        files::write_atomically(path, json.as_bytes())?;
+    }
+    let epochs = run.losses.len();
+    let accuracy = run.accuracies.last().copied().unwrap_or(0.0);
+    if run.solved() {
+        eprintln!("every point right at epoch {epochs}");
+    } else {
+        eprintln!("note: {accuracy:.2}% of the points right after {epochs} epochs (never 100% at a multiple of 100)");
+    }
+    for line in linearity(&run.net, &points)? {
+        eprintln!("{line}");
+    }
+    if !args.no_plots {
+        let caption = format!("seed {seed}, epoch {epochs}, {accuracy:.2}% right");
+        let written = save_pictures(&run.net, &points, &args.out_dir, &caption)?;
+        eprintln!(
+            "wrote {} pictures in {} ({})",
+            written.len(),
+            args.out_dir.display(),
+            file_names(&written)
+        );
+    }
+    Ok(())
+}
+
+/// How far into tanh's curve each hidden layer works over the points: the seed's "small weights stay
+/// nearly linear" made visible. A layer whose activations all stay within +-0.3 computes very nearly
+/// a linear function (tanh x is within 3% of x there), and a stack of linear maps is one linear map:
+/// it cannot separate the spirals.
+pub fn linearity(net: &PointNet, points: &PointSet) -> Result<Vec<String>> {
+    if net.shape.act != Activation::Tanh {
+        return Ok(Vec::new());
+    }
+    let device = net.layers[0].1.weight.device();
+    let pass = tch::no_grad(|| net.pass(&points.inputs.to_device(device)));
+    pass.hidden
+        .iter()
+        .enumerate()
+        .map(|(k, h)| {
+            let largest = f64::try_from(h.abs().max())?;
+            let verdict = if largest < 0.3 {
+                "nearly linear (tanh x is within 3% of x there)"
+            } else if largest < 0.9 {
+                "partly into the curve of tanh"
+            } else {
+                "into tanh's saturation"
+            };
+            Ok(format!(
+                "hidden layer {}: |activation| at most {largest:.3} over the points: {verdict}",
+                k + 1
+            ))
+        })
+        .collect()
+}
+
+fn file_names(paths: &[PathBuf]) -> String {
+    let names: Vec<String> =
+        paths.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+    match names.len() {
+        0..=4 => names.join(", "),
+        n => format!("{}, {} ... {}", names[0], names[1], names[n - 1]),
+    }
+}
+
+/// One run of `--seeds`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedOutcome {
+    pub seed: u64,
+    pub epochs: usize,
+    pub accuracy: f32,
+    pub loss: f32,
+    pub solved: bool,
+}
+
+/// Trains `count` seeds from `first` with `config`'s other settings, on `threads` worker threads (each
+/// with one intra-op thread, so that a run computes exactly as alone).
+pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> Result<Vec<SeedOutcome>> {
+    config.points()?;
+    let device = config.device.to_device()?;
+    let next = std::sync::atomic::AtomicU64::new(first);
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    tch::set_num_threads(1);
+                    // Tensors are not shared between threads: each worker loads its own points.
+                    let points = config.points()?;
+                    loop {
+                        let seed = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if seed >= first + count {
+                            return Ok(());
+                        }
+                        let config = Config { seed, ..config.clone() };
+                        let outcome = match train(&config, &points, device, |_, _, _| Ok(())) {
+                            Ok(run) => SeedOutcome {
+                                seed,
+                                epochs: run.losses.len(),
+                                accuracy: run.accuracies.last().copied().unwrap_or(0.0),
+                                loss: run.losses.last().copied().unwrap_or(f32::NAN),
+                                solved: run.solved(),
+                            },
+                            Err(e) if e.to_string().contains("diverged") => {
+                                SeedOutcome { seed, epochs: 0, accuracy: 0.0, loss: f32::NAN, solved: false }
+                            }
+                            Err(e) => return Err(e),
+                        };
+                        eprintln!(
+                            "seed {seed}: {} after {} epochs (loss {:.4})",
+                            if outcome.solved {
+                                "100%".to_string()
+                            } else {
+                                format!("{:.2}%", outcome.accuracy)
+                            },
+                            outcome.epochs,
+                            outcome.loss
+                        );
+                        outcomes.lock().unwrap().push(outcome);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().expect("a training thread panicked")?;
+        }
+        Ok(())
+    })?;
+    let mut outcomes = outcomes.into_inner().unwrap();
+    outcomes.sort_by_key(|o| o.seed);
+    Ok(outcomes)
+}
+
+/// The summary line of `--seeds`: runs, how many reached 100%, the median epoch of those that did.
+pub fn summary(config: &Config, outcomes: &[SeedOutcome]) -> String {
+    let solved: Vec<f64> = outcomes.iter().filter(|o| o.solved).map(|o| o.epochs as f64).collect();
+    let accuracies: Vec<f64> = outcomes.iter().map(|o| f64::from(o.accuracy)).collect();
+    let shape = match config.net {
+        NetKind::Mlp => format!("mlp {}x{} {:?}", config.layers, config.hid, config.act).to_lowercase(),
+        net => format!("{} hid {}", net.name(), config.hid),
+    };
+    format!(
+        "{shape}, init {}, lr {}, {} epochs: {} runs, {} reach 100%, median epochs {}, median final accuracy {:.2}%",
+        config.init,
+        config.lr,
+        config.epochs.saturating_sub(1),
+        outcomes.len(),
+        solved.len(),
+        median(&solved).map_or("-".to_string(), |m| m.to_string()),
+        median(&accuracies).unwrap_or(0.0),
+    )
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+fn run_seeds(args: &Args, count: u64) -> Result<()> {
+    ensure!(count >= 1, "--seeds must be at least 1");
+    ensure!(args.trace.is_none(), "--trace records one run; it does not go with --seeds");
+    let config = args.network.config(args.seed.unwrap_or(0), args.device);
+    let threads = match (args.jobs, config.device) {
+        (Some(jobs), _) => {
+            ensure!(jobs >= 1, "--jobs must be at least 1");
+            jobs
+        }
+        (None, DeviceArg::Cpu) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        (None, DeviceArg::Cuda) => 1,
+    };
+    let outcomes = train_seeds(&config, config.seed, count, threads.min(count as usize))?;
+    println!("{}", summary(&config, &outcomes));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_is_the_scripts_format() {
+        // '%5d loss: %6.4f acc: %5.2f' % (100, 0.693147, 50.0)
+        assert_eq!(progress_line(100, 0.693_147, 50.0), "ep:  100 loss: 0.6931 acc: 50.00");
+        assert_eq!(progress_line(6700, 0.012_345, 100.0), "ep: 6700 loss: 0.0123 acc: 100.00");
+    }
+
+    #[test]
+    fn summaries_count_the_solved_runs_and_take_their_median() {
+        let config = NetworkArgs {
+            net: NetKind::Raw,
+            init: 0.3,
+            hid: 20,
+            lr: 0.01,
+            epochs: 20001,
+            layers: 2,
+            act: Activation::Tanh,
+            data: "spirals".into(),
+        }
+        .config(0, DeviceArg::Cpu);
+        let outcome = |seed, epochs, accuracy: f32| SeedOutcome {
+            seed,
+            epochs,
+            accuracy,
+            loss: 0.1,
+            solved: accuracy == 100.0 && epochs % 100 == 0,
+        };
+        let outcomes = [outcome(0, 1900, 100.0), outcome(1, 20000, 97.0), outcome(2, 2400, 100.0)];
+        assert_eq!(
+            summary(&config, &outcomes),
+            "raw hid 20, init 0.3, lr 0.01, 20000 epochs: 3 runs, 2 reach 100%, median epochs 2150, median final accuracy 100.00%"
+        );
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+    }
+}

@@ -1,0 +1,217 @@
+//! `hud spirals`: the twin spirals of spiral_main.py, against live PyTorch runs of the reference
+//! generator (fixtures/spirals_reference.py), its pictures, its `--seeds` summary and its refusals.
+
+mod common;
+
+use common::{files_in, hud, python, refuses_in, repo_file};
+use hud::parity::{self, Fixture};
+use rand::Rng;
+use std::process::Command;
+
+fn reference(args: &[String], out: &std::path::Path, print: bool) -> String {
+    let mut command = Command::new(python());
+    command.arg(repo_file("fixtures/spirals_reference.py")).args(args).arg("--out").arg(out);
+    if print {
+        command.arg("--print");
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "reference failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A random short run: any net (an MLP with a random depth and activation too), size, scales, seed.
+fn random_config(rng: &mut impl Rng) -> Vec<String> {
+    let net = ["raw", "polar", "short", "mlp"][rng.random_range(0..4)];
+    let mut args = format!(
+        "--net {net} --hid {} --init {} --lr {} --epochs {} --seed {}",
+        rng.random_range(1..=12),
+        [0.1, 0.3, rng.random_range(0.01..1.0f64)][rng.random_range(0..3)],
+        [0.01, rng.random_range(0.001..0.05f64)][rng.random_range(0..2)],
+        rng.random_range(2..=260),
+        rng.random_range(0..u32::MAX),
+    );
+    if net == "mlp" {
+        let act = ["tanh", "sigmoid", "relu", "selu"][rng.random_range(0..4)];
+        args += &format!(" --layers {} --act {act}", rng.random_range(1..=4));
+    }
+    args.split(' ').map(String::from).collect()
+}
+
+#[test]
+fn random_configs_match_a_live_pytorch_run_exactly() {
+    let mut rng = rand::rng();
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let args = random_config(&mut rng);
+        let out = dir.path().join("reference.json");
+        reference(&args, &out, false);
+        let report = parity::replay(&Fixture::load(&out).unwrap()).unwrap();
+        assert!(report.exact(), "hud spirals {}: {}", args.join(" "), report.summary());
+    }
+}
+
+#[test]
+fn prints_the_scripts_lines_and_writes_the_same_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = "--net short --seed 2 --epochs 401".split(' ').map(String::from).collect();
+    let python_lines = reference(&args, &dir.path().join("reference.json"), true);
+    let output = hud()
+        .arg("spirals")
+        .args(&args)
+        .args(["--no-plots", "--trace", "ours.json"])
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let ours = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(ours, python_lines);
+    assert_eq!(ours.lines().count(), 4);
+    assert!(ours.starts_with("ep:  100 loss: "), "{ours}");
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("ours.json")).unwrap()).unwrap();
+    let params = trace["params"].as_object().unwrap();
+    let names: Vec<&str> = params.keys().map(String::as_str).collect();
+    assert_eq!(names, ["hid1.bias", "hid1.weight", "hid2.bias", "hid2.weight", "out.bias", "out.weight"]);
+    assert_eq!(params["hid2.weight"].as_array().unwrap()[0].as_array().unwrap().len(), 12);
+    assert_eq!(trace["accuracy"].as_array().unwrap().len(), 400);
+    let report = parity::replay(&Fixture::load(&dir.path().join("reference.json")).unwrap()).unwrap();
+    assert!(report.exact(), "{}", report.summary());
+}
+
+#[test]
+fn draws_the_output_every_hidden_unit_and_a_contact_sheet_per_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .args(["spirals", "--net", "raw", "--hid", "3", "--seed", "0", "--epochs", "3"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let expected = [
+        "raw1_0.png",
+        "raw1_1.png",
+        "raw1_2.png",
+        "raw1_all.png",
+        "raw2_0.png",
+        "raw2_1.png",
+        "raw2_2.png",
+        "raw2_all.png",
+        "raw_out.png",
+    ];
+    assert_eq!(files_in(dir.path()), expected);
+    for name in expected {
+        let picture = image::open(dir.path().join(name)).unwrap().to_rgb8();
+        assert!(picture.width() >= 400 && picture.height() >= 300, "{name}");
+    }
+}
+
+#[test]
+fn seeds_are_summarised() {
+    let output = hud()
+        .args(["spirals", "--net", "polar", "--seeds", "3", "--seed", "5", "--epochs", "201"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("polar hid 10, init 0.1, lr 0.01, 200 epochs: 3 runs, "), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for seed in 5..8 {
+        assert!(stderr.contains(&format!("seed {seed}: ")), "{stderr}");
+    }
+}
+
+#[test]
+fn a_seeds_run_equals_its_single_run() {
+    // The third of three parallel runs is the lone run with that seed, to the last printed digit.
+    let single = hud()
+        .args(["spirals", "--net", "raw", "--seed", "9", "--epochs", "301", "--no-plots"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let last = String::from_utf8(single.stdout).unwrap().lines().last().unwrap().to_string();
+    let many = hud()
+        .args(["spirals", "--net", "raw", "--seed", "7", "--seeds", "3", "--epochs", "301"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(many.stderr).unwrap();
+    let loss = &last[last.find("loss: ").unwrap() + 6..][..6];
+    let line = stderr.lines().find(|l| l.starts_with("seed 9: ")).unwrap();
+    assert!(line.contains(&format!("(loss {loss})")), "{line} vs {last}");
+}
+
+#[test]
+fn bad_input_is_refused_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.csv"), "x,y,class\n1,2,0\n3,oops,1\n").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--net", "deep"], "invalid value 'deep'"),
+        (&["--hid", "0"], "--hid must be between 1 and"),
+        (&["--net", "raw", "--layers", "3"], "go with --net mlp"),
+        (&["--net", "mlp", "--layers", "201"], "--layers must be between 1 and 200"),
+        (&["--lr", "nan"], "--lr must be a finite number"),
+        (&["--init", "-1"], "--init must be a finite number >= 0"),
+        (&["--data", "bad.csv"], "bad.csv, line 3: `oops` is not a number"),
+        (&["--data", "missing.csv"], "cannot read missing.csv"),
+        (&["--out-dir", "no/such/dir"], "no such folder"),
+        (&["--trace", "no/such/dir/t.json"], "cannot write no/such/dir/t.json"),
+        (&["--seeds", "2", "--trace", "t.json"], "does not go with --seeds"),
+    ];
+    for (args, message) in cases {
+        let mut all = vec!["spirals", "--seed", "1", "--epochs", "3"];
+        all.extend_from_slice(args);
+        refuses_in(dir.path(), &all, message);
+    }
+    if !tch::Cuda::is_available() {
+        refuses_in(dir.path(), &["spirals", "--device", "cuda", "--epochs", "3"], "CUDA is not available");
+    }
+}
+
+#[test]
+fn a_diverging_run_stops_with_its_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    // Huge weights and rate: the outputs saturate, then Adam's steps blow the weights up to NaN.
+    let output = hud()
+        .args(["spirals", "--net", "mlp", "--act", "relu", "--layers", "4", "--hid", "50", "--init", "1e30"])
+        .args(["--lr", "1e30", "--seed", "0", "--epochs", "50", "--trace", "t.json"])
+        .current_dir(dir.path())
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("diverged at epoch"), "{stderr}");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn parity_holds_on_each_cpu_kernel_path() {
+    // Long RawNet and ShortNet runs are chaotic: the last-bit differences between libtorch's AVX512,
+    // AVX2 and scalar kernels (and MKL's) grow until the stopping epoch moves (raw seed 3: 6700 epochs
+    // with AVX512, 5200 with AVX2, 5000 without vectors). PyTorch and hud choose the same paths from
+    // the same environment, so each path is reproduced exactly.
+    for capability in [("avx2", "AVX2"), ("default", "SSE4_2")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("reference.json");
+        let args = ["--net", "short", "--seed", "2", "--epochs", "301", "--out"];
+        let status = Command::new(python())
+            .arg(repo_file("fixtures/spirals_reference.py"))
+            .args(args)
+            .arg(&out)
+            .env("ATEN_CPU_CAPABILITY", capability.0)
+            .env("MKL_ENABLE_INSTRUCTIONS", capability.1)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        hud()
+            .arg("verify")
+            .arg(&out)
+            .env("ATEN_CPU_CAPABILITY", capability.0)
+            .env("MKL_ENABLE_INSTRUCTIONS", capability.1)
+            .assert()
+            .success();
+    }
+}
