@@ -121,6 +121,19 @@ impl Grid {
     }
 }
 
+/// The course's painting rule on a network's values, one per grid point (`[n]` or `[n, 1]`, on any
+/// device): `values >= threshold`, compared by libtorch as the script's `(output >= 0.5)` compares.
+pub fn painted_where(values: &Tensor, threshold: f64) -> Result<Vec<bool>> {
+    let painted = values.f_ge(threshold).map_err(|e| crate::libtorch_error(&e.to_string()))?;
+    Ok(Vec::<bool>::try_from(painted.to_device(Device::Cpu).reshape([-1]))?)
+}
+
+/// A network's values, one per grid point (`[n]` or `[n, 1]`, on any device), for [`draw_field`].
+pub fn field_values(values: &Tensor) -> Result<Vec<f32>> {
+    let values = values.f_to_kind(Kind::Float).map_err(|e| crate::libtorch_error(&e.to_string()))?;
+    Ok(Vec::<f32>::try_from(values.to_device(Device::Cpu).reshape([-1]))?)
+}
+
 /// The mean distance between neighbours, `None` for a single value.
 fn spacing(values: &[f32]) -> Option<f64> {
     (values.len() > 1)
@@ -802,6 +815,23 @@ mod tests {
         assert_eq!(row(1), [course.xs[1], course.ys[0]]);
         assert_eq!(row(1410), [course.xs[0], course.ys[1]]);
         assert_eq!(row(1330 * 1410 - 1), [7.09, 6.69]);
+    }
+
+    #[test]
+    fn tensors_become_painted_cells_and_values() {
+        let output = Tensor::from_slice(&[0.4f32, 0.5, 0.6, f32::NAN]).view([4, 1]);
+        assert_eq!(painted_where(&output, 0.5).unwrap(), [false, true, true, false]);
+        assert_eq!(painted_where(&(output.copy() - 0.5), 0.0).unwrap(), [false, true, true, false]);
+        let values = field_values(&output.to_kind(Kind::Double)).unwrap();
+        assert_eq!(values[..3], [0.4, 0.5, 0.6]);
+        // The grid's points and the painted cells are in the same order: x >= 1 from the points'
+        // first column is the half-plane built from xs and ys.
+        let grid = Grid::course();
+        let from_points = painted_where(&grid.points(Device::Cpu).select(1, 0), 1.0).unwrap();
+        assert!(from_points == half_plane(&grid, 1.0));
+        let from_points = painted_where(&grid.points(Device::Cpu).select(1, 1), -2.0).unwrap();
+        let below: Vec<bool> = grid.ys.iter().flat_map(|&y| grid.xs.iter().map(move |_| y >= -2.0)).collect();
+        assert!(from_points == below);
     }
 
     #[test]
