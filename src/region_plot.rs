@@ -8,11 +8,13 @@
 //! `>= 0`. Here the cells are painted per pixel (each pixel takes its nearest grid point, as
 //! pcolormesh's nearest shading does), the axes keep x and y at the same scale, and the points get a
 //! white ring so that they show on both colours. [`draw_contact_sheet`] puts every hidden unit of a
-//! layer in one picture.
+//! layer in one picture; [`draw_field`] shows the value itself (graded, with the threshold's contour)
+//! rather than which side of the threshold it is on. [`painted_where`] and [`field_values`] turn a
+//! network's output on [`Grid::points`] into what these draw.
 
 use crate::files;
 use crate::plot::{self, Drawing, FONT_FAMILY};
-use anyhow::{bail, ensure, Result};
+use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -283,6 +285,10 @@ impl Panel {
         if left {
             for tick in ticks(y0, y1, self.height) {
                 let (_, y) = self.pixel(extent, x0, tick);
+                // A label at the very bottom would sit on the x axis' first label.
+                if bottom && y > self.top + self.height - 8 {
+                    continue;
+                }
                 let x = self.left;
                 root.draw(&PathElement::new([(x - tick_length, y), (x, y)], BLACK)).map_err(plot::failed)?;
                 let style = anchored(size, HPos::Right, VPos::Center);
@@ -290,6 +296,15 @@ impl Panel {
             }
         }
         Ok(())
+    }
+}
+
+/// The data points' radius in a full-size picture: a few points big, thousands small.
+fn dot_radius(points: usize) -> i32 {
+    match points {
+        0..=50 => 7,
+        51..=500 => 4,
+        _ => 2,
     }
 }
 
@@ -316,7 +331,8 @@ pub fn ticks(low: f64, high: f64, pixels: i32) -> Vec<f64> {
     (first..=last).map(|i| i as f64 * step).collect()
 }
 
-/// The pixels per unit that make a grid's longer side `longest` pixels (the shorter at least 160).
+/// A panel's size in pixels for a grid of `extent`: x and y at one scale, the longer side `longest`
+/// pixels (either side at least 160).
 fn scale(extent: ((f64, f64), (f64, f64)), longest: f64) -> (i32, i32) {
     let ((x0, x1), (y0, y1)) = extent;
     let (xspan, yspan) = (x1 - x0, y1 - y0);
@@ -446,7 +462,7 @@ impl Drawing for Region<'_> {
         let extra = self.painted_label.map(|text| (Mark::Patch(PAINTED), text));
         key(root, panel.left + panel.width / 2, extra)?;
         panel.paint(root, self.grid, self.painted)?;
-        panel.scatter(root, extent, self.points, 4)?;
+        panel.scatter(root, extent, self.points, dot_radius(self.points.len()))?;
         panel.axes(root, extent, (true, true), 14)?;
         axis_names(root, &panel)?;
         Ok(())
@@ -571,9 +587,6 @@ pub fn draw_contact_sheet(
     units: &[Vec<bool>],
     points: &[(f32, f32, bool)],
 ) -> Result<()> {
-    if units.is_empty() {
-        bail!("the contact sheet needs at least one unit");
-    }
     ContactSheet { title, grid, units, points, painted_label: None }.save(path)
 }
 
@@ -735,7 +748,7 @@ impl Drawing for FieldDrawing<'_> {
                 (c + 1 < w && above[r * w + c + 1] != here) || (r + 1 < h && above[(r + 1) * w + c] != here);
             edge.then_some(BLACK)
         })?;
-        panel.scatter(root, extent, this.points, 4)?;
+        panel.scatter(root, extent, this.points, dot_radius(this.points.len()))?;
         panel.axes(root, extent, (true, true), 14)?;
         axis_names(root, &panel)?;
         this.colour_bar(root, &panel)
@@ -1081,5 +1094,13 @@ mod tests {
         sheet.save(&dir.join("sheet.png")).unwrap();
         eprintln!("sheet.png in {:?}", started.elapsed());
         draw_contact_sheet(&dir.join("sheet4.png"), "four units", &grid, &units[..4], &points).unwrap();
+        let small = Grid::new((-0.5, 1.5), (-0.5, 1.5), 0.01).unwrap();
+        let xor: Vec<bool> = small
+            .ys
+            .iter()
+            .flat_map(|&y| small.xs.iter().map(move |&x| (0.5..1.5).contains(&(x + y))))
+            .collect();
+        let corners = [(0.0, 0.0, false), (1.0, 0.0, true), (0.0, 1.0, true), (1.0, 1.0, false)];
+        draw_region(&dir.join("xor.png"), "xor", &small, &xor, &corners).unwrap();
     }
 }
