@@ -8,11 +8,13 @@
 //! `>= 0`. Here the cells are painted per pixel (each pixel takes its nearest grid point, as
 //! pcolormesh's nearest shading does), the axes keep x and y at the same scale, and the points get a
 //! white ring so that they show on both colours. [`draw_contact_sheet`] puts every hidden unit of a
-//! layer in one picture.
+//! layer in one picture; [`draw_field`] shows the value itself (graded, with the threshold's contour)
+//! rather than which side of the threshold it is on. [`painted_where`] and [`field_values`] turn a
+//! network's output on [`Grid::points`] into what these draw.
 
 use crate::files;
 use crate::plot::{self, Drawing, FONT_FAMILY};
-use anyhow::{bail, ensure, Result};
+use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -121,6 +123,19 @@ impl Grid {
     }
 }
 
+/// The course's painting rule on a network's values, one per grid point (`[n]` or `[n, 1]`, on any
+/// device): `values >= threshold`, compared by libtorch as the script's `(output >= 0.5)` compares.
+pub fn painted_where(values: &Tensor, threshold: f64) -> Result<Vec<bool>> {
+    let painted = values.f_ge(threshold).map_err(|e| crate::libtorch_error(&e.to_string()))?;
+    Ok(Vec::<bool>::try_from(painted.to_device(Device::Cpu).reshape([-1]))?)
+}
+
+/// A network's values, one per grid point (`[n]` or `[n, 1]`, on any device), for [`draw_field`].
+pub fn field_values(values: &Tensor) -> Result<Vec<f32>> {
+    let values = values.f_to_kind(Kind::Float).map_err(|e| crate::libtorch_error(&e.to_string()))?;
+    Ok(Vec::<f32>::try_from(values.to_device(Device::Cpu).reshape([-1]))?)
+}
+
 /// The mean distance between neighbours, `None` for a single value.
 fn spacing(values: &[f32]) -> Option<f64> {
     (values.len() > 1)
@@ -151,8 +166,58 @@ impl Panel {
         (self.left..self.left + self.width).contains(&x) && (self.top..self.top + self.height).contains(&y)
     }
 
-    /// Paints the panel: each pixel the colour of the grid cell nearest its middle. Drawn as runs of
-    /// painted pixels over the pale colour, rows with the same runs merged, so that an SVG stays small.
+    /// Each pixel column's and row's nearest grid point: pixel (c, r) shows cell
+    /// `rows[r] * nx + columns[c]`, as pcolormesh's nearest shading shows it.
+    fn cells(&self, grid: &Grid) -> (Vec<usize>, Vec<usize>) {
+        let ((x0, x1), (y0, y1)) = grid.extent();
+        let (w, h) = (f64::from(self.width), f64::from(self.height));
+        let columns =
+            (0..self.width).map(|c| Grid::nearest(&grid.xs, x0 + (f64::from(c) + 0.5) / w * (x1 - x0)));
+        let rows =
+            (0..self.height).map(|r| Grid::nearest(&grid.ys, y1 - (f64::from(r) + 0.5) / h * (y1 - y0)));
+        (columns.collect(), rows.collect())
+    }
+
+    /// Colours the panel's pixels `(column, row)` that `colour` gives a colour, as runs of one colour
+    /// along each row, rows with the same runs merged, so that an SVG stays small.
+    fn draw_runs<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        colour: impl Fn(usize, usize) -> Option<RGBColor>,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        type Run = (i32, i32, RGBColor);
+        let flush = |runs: &[Run], from: i32, to: i32| -> Result<()> {
+            for &(a, b, colour) in runs {
+                let corners = [(self.left + a, self.top + from), (self.left + b, self.top + to)];
+                root.draw(&Rectangle::new(corners, colour.filled())).map_err(plot::failed)?;
+            }
+            Ok(())
+        };
+        let mut open: (Vec<Run>, i32) = (Vec::new(), 0);
+        for r in 0..self.height {
+            let mut runs: Vec<Run> = Vec::new();
+            let mut current: Option<(i32, RGBColor)> = None;
+            for c in 0..=self.width {
+                let here = if c < self.width { colour(c as usize, r as usize) } else { None };
+                if current.map(|(_, colour)| colour) != here {
+                    if let Some((start, colour)) = current {
+                        runs.push((start, c, colour));
+                    }
+                    current = here.map(|colour| (c, colour));
+                }
+            }
+            if runs != open.0 {
+                flush(&open.0, open.1, r)?;
+                open = (runs, r);
+            }
+        }
+        flush(&open.0, open.1, self.height)
+    }
+
+    /// Paints the panel: each pixel the colour of the grid cell nearest its middle.
     fn paint<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -162,49 +227,11 @@ impl Panel {
     where
         DB::ErrorType: 'static,
     {
-        let ((x0, x1), (y0, y1)) = grid.extent();
-        let (w, h) = (self.width, self.height);
-        root.draw(&Rectangle::new(
-            [(self.left, self.top), (self.left + w, self.top + h)],
-            UNPAINTED.filled(),
-        ))
-        .map_err(plot::failed)?;
-        let columns: Vec<usize> = (0..w)
-            .map(|c| Grid::nearest(&grid.xs, x0 + (f64::from(c) + 0.5) / f64::from(w) * (x1 - x0)))
-            .collect();
+        let corners = [(self.left, self.top), (self.left + self.width, self.top + self.height)];
+        root.draw(&Rectangle::new(corners, UNPAINTED.filled())).map_err(plot::failed)?;
+        let (columns, rows) = self.cells(grid);
         let nx = grid.xs.len();
-        let mut open: (Vec<(i32, i32)>, i32) = (Vec::new(), 0);
-        let flush = |runs: &[(i32, i32)], from: i32, to: i32| -> Result<()> {
-            for &(a, b) in runs {
-                let corners = [(self.left + a, self.top + from), (self.left + b, self.top + to)];
-                root.draw(&Rectangle::new(corners, PAINTED.filled())).map_err(plot::failed)?;
-            }
-            Ok(())
-        };
-        for r in 0..h {
-            let iy = Grid::nearest(&grid.ys, y1 - (f64::from(r) + 0.5) / f64::from(h) * (y1 - y0));
-            let row = &painted[iy * nx..(iy + 1) * nx];
-            let mut runs = Vec::new();
-            let mut start = None;
-            for (c, &ix) in columns.iter().enumerate() {
-                match (row[ix], start) {
-                    (true, None) => start = Some(c as i32),
-                    (false, Some(a)) => {
-                        runs.push((a, c as i32));
-                        start = None;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(a) = start {
-                runs.push((a, w));
-            }
-            if runs != open.0 {
-                flush(&open.0, open.1, r)?;
-                open = (runs, r);
-            }
-        }
-        flush(&open.0, open.1, h)
+        self.draw_runs(root, |c, r| painted[rows[r] * nx + columns[c]].then_some(PAINTED))
     }
 
     /// The data points, class 0 blue and class 1 red, each with a white ring; points outside the
@@ -258,6 +285,10 @@ impl Panel {
         if left {
             for tick in ticks(y0, y1, self.height) {
                 let (_, y) = self.pixel(extent, x0, tick);
+                // A label at the very bottom would sit on the x axis' first label.
+                if bottom && y > self.top + self.height - 8 {
+                    continue;
+                }
                 let x = self.left;
                 root.draw(&PathElement::new([(x - tick_length, y), (x, y)], BLACK)).map_err(plot::failed)?;
                 let style = anchored(size, HPos::Right, VPos::Center);
@@ -265,6 +296,15 @@ impl Panel {
             }
         }
         Ok(())
+    }
+}
+
+/// The data points' radius in a full-size picture: a few points big, thousands small.
+fn dot_radius(points: usize) -> i32 {
+    match points {
+        0..=50 => 7,
+        51..=500 => 4,
+        _ => 2,
     }
 }
 
@@ -291,7 +331,8 @@ pub fn ticks(low: f64, high: f64, pixels: i32) -> Vec<f64> {
     (first..=last).map(|i| i as f64 * step).collect()
 }
 
-/// The pixels per unit that make a grid's longer side `longest` pixels (the shorter at least 160).
+/// A panel's size in pixels for a grid of `extent`: x and y at one scale, the longer side `longest`
+/// pixels (either side at least 160).
 fn scale(extent: ((f64, f64), (f64, f64)), longest: f64) -> (i32, i32) {
     let ((x0, x1), (y0, y1)) = extent;
     let (xspan, yspan) = (x1 - x0, y1 - y0);
@@ -302,41 +343,72 @@ fn scale(extent: ((f64, f64), (f64, f64)), longest: f64) -> (i32, i32) {
 const TITLE_HEIGHT: i32 = 44;
 const KEY_HEIGHT: i32 = 28;
 
-/// The key under the title: the two classes' dots, and the two colours with what they mean.
+/// How an entry of the key is marked.
+#[derive(Clone, Copy)]
+enum Mark {
+    Dot(RGBColor),
+    Patch(RGBColor),
+    Line(RGBColor),
+}
+
+/// The key under the title: the two classes' dots, then `extra` (a colour or a line and what it means).
 fn key<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     centre: i32,
-    painted_label: Option<&str>,
+    extra: Option<(Mark, &str)>,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     let y = TITLE_HEIGHT + KEY_HEIGHT / 2 - 4;
-    let mut entries: Vec<(RGBColor, bool, String)> =
-        vec![(CLASS_0, true, "class 0".into()), (CLASS_1, true, "class 1".into())];
-    if let Some(text) = painted_label {
-        entries.push((PAINTED, false, text.into()));
-    }
+    let mut entries = vec![(Mark::Dot(CLASS_0), "class 0"), (Mark::Dot(CLASS_1), "class 1")];
+    entries.extend(extra);
     let style = anchored(14, HPos::Left, VPos::Center);
     let mut widths = Vec::new();
-    for (_, _, text) in &entries {
+    for (_, text) in &entries {
         let (width, _) = root.estimate_text_size(text, &style).map_err(plot::failed)?;
         widths.push(14 + 6 + width as i32 + 26);
     }
     let mut x = centre - widths.iter().sum::<i32>() / 2;
-    for ((colour, dot, text), width) in entries.iter().zip(&widths) {
-        if *dot {
-            root.draw(&Circle::new((x + 7, y), 6, colour.filled())).map_err(plot::failed)?;
-        } else {
-            root.draw(&Rectangle::new([(x, y - 7), (x + 14, y + 7)], colour.filled()))
-                .map_err(plot::failed)?;
-            root.draw(&Rectangle::new([(x, y - 7), (x + 14, y + 7)], BLACK.stroke_width(1)))
-                .map_err(plot::failed)?;
+    for (&(mark, text), width) in entries.iter().zip(&widths) {
+        match mark {
+            Mark::Dot(colour) => {
+                root.draw(&Circle::new((x + 7, y), 6, colour.filled())).map_err(plot::failed)?;
+            }
+            Mark::Patch(colour) => {
+                let corners = [(x, y - 7), (x + 14, y + 7)];
+                root.draw(&Rectangle::new(corners, colour.filled())).map_err(plot::failed)?;
+                root.draw(&Rectangle::new(corners, BLACK.stroke_width(1))).map_err(plot::failed)?;
+            }
+            Mark::Line(colour) => {
+                root.draw(&PathElement::new([(x, y), (x + 14, y)], colour.stroke_width(2)))
+                    .map_err(plot::failed)?;
+            }
         }
-        root.draw(&Text::new(text.clone(), (x + 20, y), style.clone())).map_err(plot::failed)?;
+        root.draw(&Text::new(text, (x + 20, y), style.clone())).map_err(plot::failed)?;
         x += width;
     }
     Ok(())
+}
+
+/// The x and y axes' names, beside `panel`'s ticks.
+fn axis_names<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, panel: &Panel) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let bottom = panel.top + panel.height;
+    let below = anchored(15, HPos::Center, VPos::Top);
+    root.draw(&Text::new("x", (panel.left + panel.width / 2, bottom + 30), below)).map_err(plot::failed)?;
+    let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
+    root.draw(&Text::new("y", (panel.left - 46, panel.top + panel.height / 2), vertical))
+        .map_err(plot::failed)?;
+    Ok(())
+}
+
+/// Where a full-size picture of `grid` draws it: about 700 pixels on its longer side.
+fn region_panel(grid: &Grid) -> Panel {
+    let (width, height) = scale(grid.extent(), 700.0);
+    Panel { left: LEFT, top: TITLE_HEIGHT + KEY_HEIGHT, width, height }
 }
 
 /// One region picture: the painted grid, the data on top, a title.
@@ -358,8 +430,7 @@ const BOTTOM: i32 = 56;
 impl Region<'_> {
     /// Where the grid is drawn in the picture.
     pub fn panel(&self) -> Panel {
-        let (width, height) = scale(self.grid.extent(), 700.0);
-        Panel { left: LEFT, top: TITLE_HEIGHT + KEY_HEIGHT, width, height }
+        region_panel(self.grid)
     }
 
     /// The picture's size in pixels.
@@ -388,20 +459,12 @@ impl Drawing for Region<'_> {
         crate::figure::titled(root, self.title)?;
         let panel = self.panel();
         let extent = self.grid.extent();
-        key(root, panel.left + panel.width / 2, self.painted_label)?;
+        let extra = self.painted_label.map(|text| (Mark::Patch(PAINTED), text));
+        key(root, panel.left + panel.width / 2, extra)?;
         panel.paint(root, self.grid, self.painted)?;
-        panel.scatter(root, extent, self.points, 4)?;
+        panel.scatter(root, extent, self.points, dot_radius(self.points.len()))?;
         panel.axes(root, extent, (true, true), 14)?;
-        let bottom = panel.top + panel.height;
-        root.draw(&Text::new(
-            "x",
-            (panel.left + panel.width / 2, bottom + 30),
-            anchored(15, HPos::Center, VPos::Top),
-        ))
-        .map_err(plot::failed)?;
-        let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
-        root.draw(&Text::new("y", (panel.left - 46, panel.top + panel.height / 2), vertical))
-            .map_err(plot::failed)?;
+        axis_names(root, &panel)?;
         Ok(())
     }
 }
@@ -483,7 +546,7 @@ impl Drawing for ContactSheet<'_> {
     {
         crate::figure::titled(root, self.title)?;
         let (width, _) = self.size();
-        key(root, width as i32 / 2, self.painted_label)?;
+        key(root, width as i32 / 2, self.painted_label.map(|text| (Mark::Patch(PAINTED), text)))?;
         let extent = self.grid.extent();
         let panels = self.panels();
         let columns = self.columns();
@@ -524,10 +587,186 @@ pub fn draw_contact_sheet(
     units: &[Vec<bool>],
     points: &[(f32, f32, bool)],
 ) -> Result<()> {
-    if units.is_empty() {
-        bail!("the contact sheet needs at least one unit");
-    }
     ContactSheet { title, grid, units, points, painted_label: None }.save(path)
+}
+
+/// The graded picture's colour at the far low end of its scale: teal, clear of both classes' colours.
+pub const FIELD_LOW: RGBColor = RGBColor(0x35, 0x97, 0x8f);
+/// Its colour at the threshold.
+pub const FIELD_MIDDLE: RGBColor = RGBColor(0xf7, 0xf7, 0xf7);
+/// Its colour at the far high end: the course's painted orange.
+pub const FIELD_HIGH: RGBColor = PAINTED;
+/// Where a value is not a number.
+pub const FIELD_NAN: RGBColor = RGBColor(0x99, 0x99, 0x99);
+/// Colour steps on each side of the threshold: smooth to the eye, and few enough colours that an
+/// SVG's runs stay long.
+pub const FIELD_LEVELS: f64 = 32.0;
+
+/// The colour at `t` on the diverging scale: -1 far below the threshold, 0 at it, 1 far above.
+pub fn field_colour(t: f64) -> RGBColor {
+    let t = (t.clamp(-1.0, 1.0) * FIELD_LEVELS).round() / FIELD_LEVELS;
+    let end = if t < 0.0 { FIELD_LOW } else { FIELD_HIGH };
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t.abs()).round() as u8;
+    RGBColor(mix(FIELD_MIDDLE.0, end.0), mix(FIELD_MIDDLE.1, end.1), mix(FIELD_MIDDLE.2, end.2))
+}
+
+/// The graded picture: a value per grid point (an output, a hidden unit's activation) on a diverging
+/// colour scale centred on `threshold`, the line where it crosses the threshold (the edge of what the
+/// course paints), the data on top, a colour bar.
+#[derive(Clone, Debug)]
+pub struct Field<'a> {
+    pub title: &'a str,
+    pub grid: &'a Grid,
+    /// `values[iy * nx + ix]`: the value at grid point (xs[ix], ys[iy]).
+    pub values: &'a [f32],
+    pub threshold: f32,
+    pub points: &'a [(f32, f32, bool)],
+    /// What the values are (`output`), for the colour bar.
+    pub value_label: Option<&'a str>,
+}
+
+const BAR_GAP: i32 = 26;
+const BAR_WIDTH: i32 = 18;
+const BAR_RIGHT: i32 = 100;
+
+impl Field<'_> {
+    pub fn panel(&self) -> Panel {
+        region_panel(self.grid)
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        let panel = self.panel();
+        (
+            (panel.left + panel.width + BAR_GAP + BAR_WIDTH + BAR_RIGHT) as u32,
+            (panel.top + panel.height + BOTTOM) as u32,
+        )
+    }
+
+    /// How far the scale reaches on each side of the threshold: the farthest finite value's distance
+    /// (1 when every value is the threshold or none is finite).
+    pub fn span(&self) -> f64 {
+        let t = f64::from(self.threshold);
+        let span = self
+            .values
+            .iter()
+            .filter(|v| v.is_finite())
+            .map(|&v| (f64::from(v) - t).abs())
+            .fold(0.0, f64::max);
+        if span > 0.0 {
+            span
+        } else {
+            1.0
+        }
+    }
+
+    pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
+        ensure!(self.threshold.is_finite(), "the threshold must be a finite number, got {}", self.threshold);
+        ensure!(!self.grid.is_empty(), "the grid has no points");
+        ensure!(
+            self.values.len() == self.grid.len(),
+            "the field has {} values for a grid of {} x {} = {} points",
+            self.values.len(),
+            self.grid.xs.len(),
+            self.grid.ys.len(),
+            self.grid.len()
+        );
+        // An SVG gets the colours in 3 x 3 pixel blocks (the contour stays sharp): one rectangle per
+        // pixel of a smooth scale would make it megabytes.
+        let block = if plot::Format::of(path)? == plot::Format::Svg { 3 } else { 1 };
+        plot::render_sized(&FieldDrawing { field: self, block }, path, self.size())
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        files::write_atomically(path, &self.render(path)?)
+    }
+
+    fn colour_bar<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, panel: &Panel) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let left = panel.left + panel.width + BAR_GAP;
+        let (top, height) = (panel.top, panel.height);
+        let bar = Panel { left, top, width: BAR_WIDTH, height };
+        bar.draw_runs(root, |_, r| Some(field_colour(1.0 - 2.0 * (r as f64 + 0.5) / f64::from(height))))?;
+        let frame = [(left, top), (left + BAR_WIDTH, top + height)];
+        root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(plot::failed)?;
+        let (t, span) = (f64::from(self.threshold), self.span());
+        let middle = top + height / 2;
+        root.draw(&PathElement::new([(left, middle), (left + BAR_WIDTH, middle)], BLACK.stroke_width(2)))
+            .map_err(plot::failed)?;
+        for (value, y) in [(t + span, top), (t, middle), (t - span, top + height)] {
+            let x = left + BAR_WIDTH;
+            root.draw(&PathElement::new([(x, y), (x + 5, y)], BLACK)).map_err(plot::failed)?;
+            root.draw(&Text::new(label(value), (x + 8, y), anchored(14, HPos::Left, VPos::Center)))
+                .map_err(plot::failed)?;
+        }
+        if let Some(name) = self.value_label {
+            let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
+            let at = (left + BAR_WIDTH + BAR_RIGHT - 14, middle);
+            root.draw(&Text::new(name, at, vertical)).map_err(plot::failed)?;
+        }
+        Ok(())
+    }
+}
+
+/// A field drawn with its colours in `block` x `block` pixel squares.
+struct FieldDrawing<'a> {
+    field: &'a Field<'a>,
+    block: usize,
+}
+
+impl Drawing for FieldDrawing<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let (block, this) = (self.block.max(1), self.field);
+        crate::figure::titled(root, this.title)?;
+        let panel = this.panel();
+        let extent = this.grid.extent();
+        let line =
+            format!("{} = {}", this.value_label.unwrap_or("threshold"), label(f64::from(this.threshold)));
+        key(root, panel.left + panel.width / 2, Some((Mark::Line(BLACK), &line)))?;
+        let (columns, rows) = panel.cells(this.grid);
+        let nx = this.grid.xs.len();
+        let (t, span) = (f64::from(this.threshold), this.span());
+        let value = |c: usize, r: usize| this.values[rows[r] * nx + columns[c]];
+        panel.draw_runs(root, |c, r| {
+            let v = value(c / block * block, r / block * block);
+            Some(if v.is_nan() { FIELD_NAN } else { field_colour((f64::from(v) - t) / span) })
+        })?;
+        // The threshold's contour: each pixel whose side (value >= threshold, as the course paints)
+        // differs from its right or lower neighbour's.
+        let (w, h) = (panel.width as usize, panel.height as usize);
+        let above: Vec<bool> = (0..h)
+            .flat_map(|r| (0..w).map(move |c| (r, c)))
+            .map(|(r, c)| value(c, r) >= this.threshold)
+            .collect();
+        panel.draw_runs(root, |c, r| {
+            let here = above[r * w + c];
+            let edge =
+                (c + 1 < w && above[r * w + c + 1] != here) || (r + 1 < h && above[(r + 1) * w + c] != here);
+            edge.then_some(BLACK)
+        })?;
+        panel.scatter(root, extent, this.points, dot_radius(this.points.len()))?;
+        panel.axes(root, extent, (true, true), 14)?;
+        axis_names(root, &panel)?;
+        this.colour_bar(root, &panel)
+    }
+}
+
+/// The graded picture of `values` (one per grid point, as `painted` for [`draw_region`]): a diverging
+/// colour scale centred on `threshold` with the threshold's contour, the data points on top. Writes
+/// PNG (or SVG by extension) whole or not at all.
+pub fn draw_field(
+    path: &Path,
+    title: &str,
+    grid: &Grid,
+    values: &[f32],
+    threshold: f32,
+    points: &[(f32, f32, bool)],
+) -> Result<()> {
+    Field { title, grid, values, threshold, points, value_label: None }.save(path)
 }
 
 #[cfg(test)]
@@ -589,6 +828,23 @@ mod tests {
         assert_eq!(row(1), [course.xs[1], course.ys[0]]);
         assert_eq!(row(1410), [course.xs[0], course.ys[1]]);
         assert_eq!(row(1330 * 1410 - 1), [7.09, 6.69]);
+    }
+
+    #[test]
+    fn tensors_become_painted_cells_and_values() {
+        let output = Tensor::from_slice(&[0.4f32, 0.5, 0.6, f32::NAN]).view([4, 1]);
+        assert_eq!(painted_where(&output, 0.5).unwrap(), [false, true, true, false]);
+        assert_eq!(painted_where(&(output.copy() - 0.5), 0.0).unwrap(), [false, true, true, false]);
+        let values = field_values(&output.to_kind(Kind::Double)).unwrap();
+        assert_eq!(values[..3], [0.4, 0.5, 0.6]);
+        // The grid's points and the painted cells are in the same order: x >= 1 from the points'
+        // first column is the half-plane built from xs and ys.
+        let grid = Grid::course();
+        let from_points = painted_where(&grid.points(Device::Cpu).select(1, 0), 1.0).unwrap();
+        assert!(from_points == half_plane(&grid, 1.0));
+        let from_points = painted_where(&grid.points(Device::Cpu).select(1, 1), -2.0).unwrap();
+        let below: Vec<bool> = grid.ys.iter().flat_map(|&y| grid.xs.iter().map(move |_| y >= -2.0)).collect();
+        assert!(from_points == below);
     }
 
     #[test]
@@ -715,6 +971,46 @@ mod tests {
         assert!(svg.len() < 400_000, "{} bytes", svg.len());
     }
 
+    #[test]
+    fn the_field_is_graded_about_its_threshold_with_the_contour_drawn() {
+        assert_eq!(field_colour(0.0), FIELD_MIDDLE);
+        assert_eq!(field_colour(1.0), FIELD_HIGH);
+        assert_eq!(field_colour(-7.0), FIELD_LOW);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("field.png");
+        let grid = Grid::course();
+        let points = PointSet::twin_spirals().rows();
+        // A sigmoid of x: 0.5 on x = 0.
+        let values: Vec<f32> =
+            grid.ys.iter().flat_map(|_| grid.xs.iter().map(|&x| 1.0 / (1.0 + (-x).exp()))).collect();
+        draw_field(&path, "sigmoid(x)", &grid, &values, 0.5, &points).unwrap();
+        let image = decode(&path);
+        let field =
+            Field { title: "", grid: &grid, values: &values, threshold: 0.5, points: &[], value_label: None };
+        assert_eq!(image.dimensions(), field.size());
+        assert!((field.span() - 0.5).abs() < 1e-3, "{}", field.span());
+        let (panel, extent) = (field.panel(), grid.extent());
+        // Clear of the points, along the bottom: teal far left, orange far right, pale near the middle.
+        let at = |u: f64| rgb_at(&image, panel.pixel(extent, u, -6.55));
+        let (low, high) = (at(-6.9), at(6.9));
+        assert!(low.1 > low.0 && low.2 > low.0, "{low:?}");
+        assert_eq!(high, field_colour(f64::from(values[1409] - 0.5) / field.span()));
+        assert!(at(-0.2).0 > 0xe0 && at(0.2).0 > 0xe0, "{:?} {:?}", at(-0.2), at(0.2));
+        // The contour is the column of pixels at x = 0.
+        let (zero, _) = panel.pixel(extent, 0.0, 0.0);
+        let black = (panel.top..panel.top + panel.height)
+            .filter(|&y| (zero - 1..=zero).any(|x| rgb_at(&image, (x, y)) == BLACK))
+            .count();
+        assert!(black > panel.height as usize * 3 / 4, "{black} of {}", panel.height);
+        assert!(count(&image, CLASS_0) > 97 * 20 && count(&image, CLASS_1) > 97 * 20);
+
+        let err = draw_field(&dir.path().join("f.png"), "t", &grid, &values[1..], 0.5, &[]).unwrap_err();
+        assert!(err.to_string().contains("values for a grid of 1410 x 1330"), "{err}");
+        let err = draw_field(&dir.path().join("f.png"), "t", &grid, &values, f32::NAN, &[]).unwrap_err();
+        assert!(err.to_string().contains("threshold"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
     /// Writes example pictures into the folder `HUD_REGION_EXAMPLES` names, to look at:
     /// `HUD_REGION_EXAMPLES=folder cargo test --release --lib region_plot -- --ignored`.
     #[test]
@@ -753,6 +1049,29 @@ mod tests {
             painted_label: Some("output \u{2265} 0.5"),
         };
         region.save(&dir.join("spiral.png")).unwrap();
+        let smooth: Vec<f32> = grid
+            .ys
+            .iter()
+            .flat_map(|&y| {
+                grid.xs.iter().map(move |&x| {
+                    let (r, a) = (x.hypot(y), y.atan2(x));
+                    let z = 3.0 * (a + r * std::f32::consts::PI / 6.5 * 1.55).sin();
+                    1.0 / (1.0 + (-z).exp())
+                })
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let field = Field {
+            title: "polar net: output (epoch 20000)",
+            grid: &grid,
+            values: &smooth,
+            threshold: 0.5,
+            points: &points,
+            value_label: Some("output"),
+        };
+        field.save(&dir.join("field.png")).unwrap();
+        eprintln!("field.png in {:?}", started.elapsed());
+        field.save(&dir.join("field.svg")).unwrap();
         region.save(&dir.join("spiral.svg")).unwrap();
         let units: Vec<Vec<bool>> = (0..10)
             .map(|k| {
@@ -775,5 +1094,13 @@ mod tests {
         sheet.save(&dir.join("sheet.png")).unwrap();
         eprintln!("sheet.png in {:?}", started.elapsed());
         draw_contact_sheet(&dir.join("sheet4.png"), "four units", &grid, &units[..4], &points).unwrap();
+        let small = Grid::new((-0.5, 1.5), (-0.5, 1.5), 0.01).unwrap();
+        let xor: Vec<bool> = small
+            .ys
+            .iter()
+            .flat_map(|&y| small.xs.iter().map(move |&x| (0.5..1.5).contains(&(x + y))))
+            .collect();
+        let corners = [(0.0, 0.0, false), (1.0, 0.0, true), (0.0, 1.0, true), (1.0, 1.0, false)];
+        draw_region(&dir.join("xor.png"), "xor", &small, &xor, &corners).unwrap();
     }
 }
