@@ -1,9 +1,9 @@
 //! hud, hidden unit dynamics: the PyTorch lab scripts of UNSW's COMP9444 ported to tch, reproducing
 //! PyTorch's numbers bit for bit on CPU, with the pictures the course draws.
 //!
-//! One module per ported script ([`encoder`]); the pieces they share each have their own: networks
-//! built as PyTorch builds them ([`model`]), optimisers as Python runs them ([`optim`]), training
-//! loops ([`train`]), data ([`targets`]),
+//! One module per ported script ([`encoder`], [`xor`]; PORTING.md says how to add one); the pieces
+//! they share each have their own: networks built as PyTorch builds them ([`model`]), optimisers as
+//! Python runs them ([`optim`]), training loops ([`train`]), data ([`targets`], [`points`]),
 //! pictures ([`plot`]) and their change during training ([`animate`]), traces ([`trace`]) and parity
 //! with saved PyTorch runs ([`parity`]).
 
@@ -33,6 +33,7 @@ pub mod targets;
 pub mod trace;
 pub mod train;
 pub mod trained;
+pub mod xor;
 
 /// A libtorch error message without the C++ backtrace that follows it (newlines in it may have been
 /// escaped, as `{:?}` escapes them).

@@ -18,6 +18,8 @@ enum Command {
     /// Train and draw the seed page's two exercises (Question 1: 6-2-3; Question 2: 8-3-8), and say
     /// what the pictures show
     Exercises(hud::exercises::Args),
+    /// Train a 2-2-1 network on XOR as xor.py does (a global or a local minimum)
+    Xor(hud::xor::Args),
     /// Train many encoder runs at once (seeds x a grid of sizes and settings) and summarise them
     Sweep(hud::sweep::Args),
     /// Train PolarNet, RawNet or ShortNet on the twin spirals as spiral_main.py does, and draw the
@@ -54,6 +56,7 @@ fn main() {
     let result = match cli.command {
         Command::Encoder(args) => hud::encoder::run(args),
         Command::Exercises(args) => hud::exercises::run(args),
+        Command::Xor(args) => hud::xor::run(args),
         Command::Sweep(args) => hud::sweep::run(args),
         Command::Spirals(args) => hud::spirals::run(args),
         Command::Verify(args) => hud::parity::run(args),

@@ -21,6 +21,7 @@ pub type Replay = fn(&Fixture) -> Result<Report>;
 pub const SCRIPTS: &[(&str, Replay)] = &[
     (crate::encoder::Trace::SCRIPT, crate::encoder::replay),
     (crate::spirals::Trace::SCRIPT, crate::spirals::replay),
+    (crate::xor::Trace::SCRIPT, crate::xor::replay),
 ];
 
 /// A saved reference run.
