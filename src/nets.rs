@@ -254,7 +254,7 @@ impl Module for PointNet {
 mod tests {
     use super::*;
     use crate::model::seeded;
-    use tch::{Device, Kind};
+    use tch::Device;
 
     fn shape(net: NetKind, layers: i64) -> Shape {
         Shape { net, hid: 3, layers, act: Activation::Tanh }
@@ -314,8 +314,7 @@ mod tests {
         let net = PointNet::new(&vs.root(), shape(NetKind::Polar, 2));
         tch::no_grad(|| {
             // hid1 = identity on (r, a), for reading them back through tanh.
-            let _ = net
-                .layer(0)
+            net.layer(0)
                 .weight
                 .shallow_clone()
                 .copy_(&Tensor::from_slice(&[1.0f32, 0.0, 0.0, 1.0, 0.0, 0.0]).view([3, 2]));
@@ -326,7 +325,6 @@ mod tests {
         assert!(
             (h[0] - 0.5f32.tanh()).abs() < 1e-6 && (h[1] - std::f32::consts::FRAC_PI_2.tanh()).abs() < 1e-6
         );
-        let _ = Kind::Float;
     }
 
     #[test]

@@ -529,7 +529,7 @@ impl ContactSheet<'_> {
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
         ensure!(!self.units.is_empty(), "the contact sheet needs at least one unit");
         for (k, unit) in self.units.iter().enumerate() {
-            self.grid.check(unit, &format!("unit {}", k + 1))?;
+            self.grid.check(unit, &format!("unit {k}"))?;
         }
         plot::render_sized(self, path, self.size())
     }
@@ -557,7 +557,8 @@ impl Drawing for ContactSheet<'_> {
             // Ticks on the outer panels only: the last panel of each column, the first of each row.
             let lowest = k + columns >= panels.len();
             panel.axes(root, extent, (lowest, k % columns == 0), 11)?;
-            let name = format!("{}", k + 1);
+            // Numbered from 0, as the course names the units' own pictures (raw1_0.png, ...).
+            let name = k.to_string();
             let box_width = 8 * name.len() as i32 + 8;
             let corner = [(panel.left + 1, panel.top + 1), (panel.left + 1 + box_width, panel.top + 19)];
             root.draw(&Rectangle::new(corner, WHITE.filled())).map_err(plot::failed)?;
@@ -931,8 +932,8 @@ mod tests {
             // Along the bottom row of pixels, clear of the points: pale left of x = k - 5, orange right.
             let v = -6.55;
             let edge = k as f64 - 5.0;
-            assert_eq!(rgb_at(&image, panel.pixel(extent, edge - 0.4, v)), UNPAINTED, "unit {}", k + 1);
-            assert_eq!(rgb_at(&image, panel.pixel(extent, edge + 0.4, v)), PAINTED, "unit {}", k + 1);
+            assert_eq!(rgb_at(&image, panel.pixel(extent, edge - 0.4, v)), UNPAINTED, "unit {k}");
+            assert_eq!(rgb_at(&image, panel.pixel(extent, edge + 0.4, v)), PAINTED, "unit {k}");
         }
         assert!(count(&image, CLASS_0) > 10 * 97 && count(&image, CLASS_1) > 10 * 97);
     }
@@ -953,7 +954,7 @@ mod tests {
         assert!(err.to_string().contains("at least one unit"), "{err}");
         let short = vec![painted.clone(), painted[1..].to_vec()];
         let err = draw_contact_sheet(&dir.path().join("s.png"), "t", &grid, &short, &[]).unwrap_err();
-        assert!(err.to_string().contains("unit 2 has 399 values"), "{err}");
+        assert!(err.to_string().contains("unit 1 has 399 values"), "{err}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 

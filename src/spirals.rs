@@ -21,7 +21,7 @@ use crate::nets::{Activation, NetKind, PointNet, Shape};
 use crate::optim::Adam;
 use crate::parity::{Fixture, Report};
 use crate::points::PointSet;
-use crate::region_plot::{self, Grid};
+use crate::region_plot::{self, ContactSheet, Field, Grid, Region};
 use crate::trace::{exact_f32, exact_f32_rows};
 use crate::train::classifier_epoch;
 use anyhow::{bail, ensure, Context, Result};
@@ -159,7 +159,7 @@ pub struct Run {
 impl Run {
     /// Whether the run stopped the script's way: at a multiple of 100 epochs with 100% accuracy.
     pub fn solved(&self) -> bool {
-        self.accuracies.len() % 100 == 0 && self.accuracies.last() == Some(&100.0)
+        self.accuracies.len().is_multiple_of(100) && self.accuracies.last() == Some(&100.0)
     }
 }
 
@@ -193,7 +193,7 @@ pub fn train(
         losses.push(epoch_result.loss);
         accuracies.push(epoch_result.accuracy);
         after_epoch(epoch, epoch_result.loss, epoch_result.accuracy)?;
-        if epoch % 100 == 0 && epoch_result.accuracy == 100.0 {
+        if epoch.is_multiple_of(100) && epoch_result.accuracy == 100.0 {
             break;
         }
     }
@@ -287,8 +287,12 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
     Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))
 }
 
-/// The pictures of a trained network: `(path, title, painted)` for the output, then each hidden
-/// unit, then one contact sheet per hidden layer.
+/// The pictures of a trained network, as the script's `graph_output` and `graph_hidden` draw them over
+/// the course's grid (evaluated in one batched forward pass): `<net>_out.png` (painted where the
+/// output is at least 0.5), `<net><layer>_<node>.png` for every hidden unit (painted where its
+/// activation is at least 0, or 0.5 for sigmoid units), one contact sheet per hidden layer
+/// (`<net><layer>_all.png`), and the output's graded value (`<net>_out_graded.png`), which shows how
+/// sure the network is where.
 pub fn save_pictures(
     net: &PointNet,
     points: &PointSet,
@@ -299,42 +303,69 @@ pub fn save_pictures(
     let rows = points.rows();
     let device = net.layers[0].1.weight.device();
     let pass = tch::no_grad(|| net.pass(&grid.points(device)));
-    let painted = |t: &Tensor, at: f64| -> Result<Vec<bool>> {
-        Ok(Vec::<bool>::try_from(t.ge(at).to_device(Device::Cpu).contiguous().view([-1]))?)
-    };
     let name = net.shape.net.name();
     let mut written = Vec::new();
-    let path = out_dir.join(format!("{name}_out.png"));
-    region_plot::draw_region(
-        &path,
-        &format!("{name}: output >= 0.5, {caption}"),
-        &grid,
-        &painted(&pass.output, 0.5)?,
-        &rows,
-    )?;
-    written.push(path);
+    let mut save = |file: String, picture: &dyn Fn(&Path) -> Result<()>| -> Result<()> {
+        let path = out_dir.join(file);
+        picture(&path)?;
+        written.push(path);
+        Ok(())
+    };
+    let output = region_plot::painted_where(&pass.output, 0.5)?;
+    let title = format!("{name}: output, {caption}");
+    save(format!("{name}_out.png"), &|path| {
+        Region {
+            title: &title,
+            grid: &grid,
+            painted: &output,
+            points: &rows,
+            painted_label: Some("output >= 0.5"),
+        }
+        .save(path)
+    })?;
+    let graded = region_plot::field_values(&pass.output)?;
+    save(format!("{name}_out_graded.png"), &|path| {
+        Field {
+            title: &title,
+            grid: &grid,
+            values: &graded,
+            threshold: 0.5,
+            points: &rows,
+            value_label: Some("output"),
+        }
+        .save(path)
+    })?;
     let at = net.shape.act.midpoint();
+    let label = format!("activation >= {at}");
     for (layer, hidden) in pass.hidden.iter().enumerate() {
         let layer = layer + 1;
         let units = (0..hidden.size()[1])
-            .map(|node| painted(&hidden.select(1, node), at))
+            .map(|node| region_plot::painted_where(&hidden.select(1, node), at))
             .collect::<Result<Vec<_>>>()?;
         for (node, unit) in units.iter().enumerate() {
-            let path = out_dir.join(format!("{name}{layer}_{node}.png"));
-            region_plot::draw_region(
-                &path,
-                &format!("{name}: layer {layer}, unit {node} >= {at}"),
-                &grid,
-                unit,
-                &rows,
-            )?;
-            written.push(path);
+            let title = format!("{name}: hidden layer {layer}, unit {node}, {caption}");
+            save(format!("{name}{layer}_{node}.png"), &|path| {
+                Region {
+                    title: &title,
+                    grid: &grid,
+                    painted: unit,
+                    points: &rows,
+                    painted_label: Some(&label),
+                }
+                .save(path)
+            })?;
         }
-        let path = out_dir.join(format!("{name}{layer}_all.png"));
-        let title =
-            format!("{name}: the {} units of hidden layer {layer} (painted >= {at}), {caption}", units.len());
-        region_plot::draw_contact_sheet(&path, &title, &grid, &units, &rows)?;
-        written.push(path);
+        let title = format!("{name}: the {} units of hidden layer {layer}, {caption}", units.len());
+        save(format!("{name}{layer}_all.png"), &|path| {
+            ContactSheet {
+                title: &title,
+                grid: &grid,
+                units: &units,
+                points: &rows,
+                painted_label: Some(&label),
+            }
+            .save(path)
+        })?;
     }
     Ok(written)
 }
@@ -555,8 +586,8 @@ mod tests {
 
     #[test]
     fn the_progress_line_is_the_scripts_format() {
-        // '%5d loss: %6.4f acc: %5.2f' % (100, 0.693147, 50.0)
-        assert_eq!(progress_line(100, 0.693_147, 50.0), "ep:  100 loss: 0.6931 acc: 50.00");
+        // 'ep:%5d loss: %6.4f acc: %5.2f' % (100, 0.69201, 50.0)
+        assert_eq!(progress_line(100, 0.692_01, 50.0), "ep:  100 loss: 0.6920 acc: 50.00");
         assert_eq!(progress_line(6700, 0.012_345, 100.0), "ep: 6700 loss: 0.0123 acc: 100.00");
     }
 
