@@ -5,6 +5,7 @@ mod common;
 
 use common::{files_in, hud, python, refuses_in, repo_file};
 use hud::parity::{self, Fixture};
+use hud::region_plot;
 use rand::Rng;
 use std::process::Command;
 
@@ -97,11 +98,17 @@ fn draws_the_output_every_hidden_unit_and_a_contact_sheet_per_layer() {
         "raw2_2.png",
         "raw2_all.png",
         "raw_out.png",
+        "raw_out_graded.png",
     ];
     assert_eq!(files_in(dir.path()), expected);
+    let has = |picture: &image::RgbImage, colour: plotters::style::RGBColor| {
+        picture.pixels().any(|p| p.0 == [colour.0, colour.1, colour.2])
+    };
     for name in expected {
         let picture = image::open(dir.path().join(name)).unwrap().to_rgb8();
         assert!(picture.width() >= 400 && picture.height() >= 300, "{name}");
+        // Both classes' points are drawn on every picture.
+        assert!(has(&picture, region_plot::CLASS_0) && has(&picture, region_plot::CLASS_1), "{name}");
     }
 }
 
