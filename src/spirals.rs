@@ -66,6 +66,10 @@ pub struct Args {
     /// With --seeds: how many runs train at once (default: one per core)
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Write the course's spirals.csv (built from its rule, byte for byte) to this file, and train
+    /// nothing
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["seeds", "trace"])]
+    pub write_data: Option<PathBuf>,
 }
 
 /// The arguments that decide a run's numbers, besides the seed and device.
@@ -373,6 +377,11 @@ pub fn save_pictures(
 /// `hud spirals`: the script's run, its printed lines and its pictures; or, with `--seeds`, many runs
 /// summarised.
 pub fn run(args: Args) -> Result<()> {
+    if let Some(path) = &args.write_data {
+        files::write_atomically(path, crate::points::twin_spirals_csv().as_bytes())?;
+        eprintln!("wrote {} (sha1 {})", path.display(), crate::points::SPIRALS_SHA1);
+        return Ok(());
+    }
     if let Some(count) = args.seeds {
         return run_seeds(&args, count);
     }

@@ -113,6 +113,21 @@ fn draws_the_output_every_hidden_unit_and_a_contact_sheet_per_layer() {
 }
 
 #[test]
+fn writes_the_courses_spirals_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    hud().args(["spirals", "--write-data", "spirals.csv"]).current_dir(dir.path()).assert().success();
+    let text = std::fs::read(dir.path().join("spirals.csv")).unwrap();
+    assert_eq!(sha1_smol::Sha1::from(&text).digest().to_string(), hud::points::SPIRALS_SHA1);
+    // The file reads back as the built-in set, and trains the same run.
+    let run = |data: &str| {
+        let mut command = hud();
+        command.args(["spirals", "--net", "polar", "--seed", "1", "--epochs", "101", "--no-plots"]);
+        command.args(["--data", data]).current_dir(dir.path()).assert().success().get_output().stdout.clone()
+    };
+    assert_eq!(run("spirals.csv"), run("spirals"));
+}
+
+#[test]
 fn seeds_are_summarised() {
     let output = hud()
         .args(["spirals", "--net", "polar", "--seeds", "3", "--seed", "5", "--epochs", "201"])
