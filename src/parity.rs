@@ -18,7 +18,10 @@ mod embedded {
 pub type Replay = fn(&Fixture) -> Result<Report>;
 
 /// The ported scripts, by the name their traces carry in `"script"`.
-pub const SCRIPTS: &[(&str, Replay)] = &[(crate::encoder::Trace::SCRIPT, crate::encoder::replay)];
+pub const SCRIPTS: &[(&str, Replay)] = &[
+    (crate::encoder::Trace::SCRIPT, crate::encoder::replay),
+    (crate::depth::Trace::SCRIPT, crate::depth::replay),
+];
 
 /// A saved reference run.
 pub struct Fixture {
