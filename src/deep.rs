@@ -408,7 +408,10 @@ fn layer_stats(
     let _no_grad = tch::no_grad_guard();
     (0..pass.acts.len())
         .map(|l| {
-            let (wg, ag, a) = (&weight_grads[l], &act_grads[l], &pass.acts[l]);
+            // Python's .grad is laid out as its tensor (retain_grad clones, AccumulateGrad obeys the
+            // parameter's layout); a captured gradient may be a strided view (a slice of cat's
+            // gradient), which a norm would sum in another order.
+            let (wg, ag, a) = (weight_grads[l].contiguous(), act_grads[l].contiguous(), &pass.acts[l]);
             let act = if l < net.arch.depth { net.arch.act } else { Act::Sigmoid };
             LayerStats {
                 weight_grad_norm: scalar(wg.norm()),
