@@ -768,7 +768,7 @@ impl Drawing for TablePicture<'_> {
         let cols = self.depths.len().max(1) as i32;
         let rows = self.techniques.len().max(1) as i32;
         let cell_w = (w as i32 - left - 20) / cols;
-        let cell_h = (h as i32 - top - 10) / rows;
+        let cell_h = (h as i32 - top - 34) / rows;
         let text = |size: f64, h: HPos| {
             (FONT_FAMILY, size).into_font().into_text_style(&area).pos(Pos::new(h, VPos::Center))
         };
@@ -804,6 +804,10 @@ impl Drawing for TablePicture<'_> {
                 .map_err(failed)?;
             }
         }
+        let note = "colour: final accuracy (red: 50%, chance; green: 100%; grey: diverged); text: final \
+                    accuracy @ the epoch it first reached the threshold";
+        area.draw_text(note, &text(13.0, HPos::Center), (w as i32 / 2, top + rows * cell_h + 17))
+            .map_err(failed)?;
         Ok(())
     }
 }
