@@ -570,6 +570,16 @@ mod tests {
     }
 
     #[test]
+    fn nan_outputs_stop_training() {
+        let (input, target) = spirals();
+        let mut net = DeepNet::new(Arch::parse("relu", 2, 4).unwrap(), 2, 1, 0, Device::Cpu).unwrap();
+        let _ = tch::no_grad(|| net.output.bias.shallow_clone().fill_(f64::NAN));
+        let training = Training { lr: 0.01, epochs: 10, measure_at: vec![], stop_at: None };
+        let run = train(&mut net, &input, &target, &training, |_| {}).unwrap();
+        assert_eq!((run.diverged_at, run.losses.len()), (Some(0), 0));
+    }
+
+    #[test]
     fn measured_gradients_are_autograds() {
         let (input, target) = spirals();
         let arch = Arch::parse("tanh+bn+residual", 4, 6).unwrap();
