@@ -19,6 +19,7 @@ pub const MAX_POINTS: usize = 1_000_000;
 /// r = 6.5*(104-i)/104 with p = 3.1416 (not pi), the point (r cos a, r sin a) of class 0 then its
 /// mirror (-x, -y) of class 1, each written `'%8.5f,%8.5f,%d'` (negative zero as `-0.00000`).
 pub fn twin_spirals_csv() -> String {
+    #[allow(clippy::approx_constant)] // the course's p, not pi
     let p = 3.1416f64;
     let mut text = String::from("x_coord, y_coord,class\n");
     for i in 0..97 {
