@@ -528,6 +528,9 @@ pub struct GradientPicture<'a> {
 
 type Pick = fn(&LayerStats) -> f32;
 
+/// A line to draw: the technique's index, dashed (the last measured epoch) or not, its points.
+type Series = (usize, bool, Vec<(f64, f64)>);
+
 impl Drawing for GradientPicture<'_> {
     fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
@@ -552,7 +555,7 @@ impl Drawing for GradientPicture<'_> {
             ("Saturated units per layer", "share", |s| s.saturated, false),
         ];
         for (panel, (caption, y_desc, pick, log)) in panels.iter().zip(specs) {
-            let series: Vec<(usize, bool, Vec<(f64, f64)>)> = self
+            let series: Vec<Series> = self
                 .results
                 .iter()
                 .enumerate()
@@ -614,7 +617,7 @@ impl GradientPicture<'_> {
     fn draw_lines<'a, DB, X, Y>(
         &self,
         chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-        series: &[(usize, bool, Vec<(f64, f64)>)],
+        series: &[Series],
         floor: f64,
     ) -> Result<()>
     where
