@@ -160,6 +160,14 @@ fn check_args(args: &Args) -> Result<()> {
     ensure!(args.epochs <= 1_000_000, "--epochs {} is more than 1000000", args.epochs);
     ensure!(args.budget >= 1 && args.budget <= 1_000_000, "--budget {} should be 1 to 1000000", args.budget);
     ensure!((1..=64).contains(&args.jobs), "--jobs {} should be 1 to 64", args.jobs);
+    if args.table {
+        ensure!(
+            args.histograms.is_none() && args.trace.is_none(),
+            "--histograms and --trace are for single runs, not --table"
+        );
+    } else if let Some(late) = args.measure_at.iter().find(|&&e| e > args.epochs) {
+        bail!("--measure-at {late} is after the last epoch (--epochs {})", args.epochs);
+    }
     Ok(())
 }
 
@@ -180,7 +188,7 @@ pub fn run(args: Args) -> Result<()> {
     let device = args.device.to_device()?;
     let (input, target) = data(&args)?;
     let (input, target) = (input.to_device(device), target.to_device(device));
-    let mut measure_at: Vec<usize> = args.measure_at.iter().copied().filter(|&e| e <= args.epochs).collect();
+    let mut measure_at = args.measure_at.clone();
     measure_at.push(args.epochs);
     measure_at.sort_unstable();
     measure_at.dedup();

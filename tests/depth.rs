@@ -163,6 +163,12 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     refuses_in(d, &["depth", "--threshold", "2"], "--threshold 2 should be between 0 and 1");
     refuses_in(d, &["depth", "--out", "no/such/folder/g.png"], "cannot write no/such/folder/g.png");
     refuses_in(d, &["depth", "--out", "g.jpg"], "must end in .png or .svg");
+    refuses_in(
+        d,
+        &["depth", "--epochs", "5", "--measure-at", "0,9"],
+        "--measure-at 9 is after the last epoch",
+    );
+    refuses_in(d, &["depth", "--table", "--histograms", "h.png"], "are for single runs, not --table");
     refuses_in(d, &["depth", "--data", "missing.csv"], "cannot read missing.csv");
     refuses_in(
         d,
