@@ -180,3 +180,19 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
         refuses_in(d, &["depth", "--table", "--device", "cuda"], "CUDA is not available");
     }
 }
+
+/// The seed page's claim, in PyTorch's own numbers (the saved fixtures): at depth 32 the gradient
+/// vanishes through sigmoid and ReLU layers with PyTorch's default init, not through SELU with LeCun's.
+#[test]
+fn pytorchs_gradients_vanish_at_depth_32_for_sigmoid_and_relu_not_selu() {
+    let ratio = |name: &str| {
+        let text = std::fs::read_to_string(repo_file(&format!("fixtures/depth/{name}.json"))).unwrap();
+        let trace: Trace = serde_json::from_str(&text).unwrap();
+        let layers = &trace.measurements[0].layers;
+        f64::from(layers[0].weight_grad_norm) / f64::from(layers[31].weight_grad_norm)
+    };
+    assert!(ratio("sigmoid-d32-pytorch") < 1e-20, "{}", ratio("sigmoid-d32-pytorch"));
+    assert!(ratio("relu-d32-pytorch") < 1e-10, "{}", ratio("relu-d32-pytorch"));
+    let selu = ratio("selu-d32-lecun");
+    assert!((0.1..10.0).contains(&selu), "{selu}");
+}
