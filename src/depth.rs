@@ -583,7 +583,11 @@ impl Drawing for GradientPicture<'_> {
             if log {
                 let values = series.iter().flat_map(|(_, _, p)| p.iter().map(|&(_, y)| y));
                 let positive = values.clone().filter(|y| *y > 0.0 && y.is_finite());
-                let floor = positive.clone().fold(f64::INFINITY, f64::min).max(1e-30);
+                // All zero (a dead network): any finite range, or plotters would look for ticks forever.
+                let floor = match positive.clone().fold(f64::INFINITY, f64::min) {
+                    f if f.is_finite() => f.max(1e-30),
+                    _ => 1e-3,
+                };
                 let top = positive.fold(0.0, f64::max).max(floor * 10.0);
                 let (lo, hi) = (floor / 3.0, top * 3.0);
                 let mut chart = ChartBuilder::on(panel)

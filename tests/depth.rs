@@ -196,3 +196,22 @@ fn pytorchs_gradients_vanish_at_depth_32_for_sigmoid_and_relu_not_selu() {
     let selu = ratio("selu-d32-lecun");
     assert!((0.1..10.0).contains(&selu), "{selu}");
 }
+
+/// At depth 128 the residual network's output starts saturated to exactly 0 or 1 in float32, so every
+/// gradient is 0: still measured and drawn (an all-zero log axis once made plotters loop forever).
+#[test]
+fn a_dead_network_with_every_gradient_zero_is_still_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .args(["depth", "--depth", "128", "--techniques", "relu+kaiming+bn+residual"])
+        .current_dir(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("50.0000"));
+    let mut reader = csv::Reader::from_path(dir.path().join("depth.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 129);
+    assert!(rows.iter().all(|r| r[4].parse::<f64>().unwrap() == 0.0));
+    assert_eq!(image::open(dir.path().join("depth.png")).unwrap().to_rgb8().dimensions(), (1200, 900));
+}
