@@ -360,20 +360,44 @@ fn reinitialise(layer: &Linear, init: Init) {
     let _ = layer.bias.shallow_clone().zero_();
 }
 
+/// An f32 written as its f64 widening and read as an f64 rounded to f32, as `.item()`'s Python float
+/// is: serde's own f32 parsing rounds the shortest decimal of an f64 straight to f32, which differs
+/// when the f64 (a float64 mean, say) lies exactly halfway between two f32s.
+mod via_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(f64::from(*value))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(f64::deserialize(d)? as f32)
+    }
+}
+
 /// What one layer looked like in one forward and backward pass.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 pub struct LayerStats {
-    /// `w.grad.norm()`, `.mean()`, `.std()` of the layer's weight
+    /// `w.grad.double().norm()`, `.mean()`, `.std()` of the layer's weight (rounded to float32)
+    #[serde(with = "via_f64")]
     pub weight_grad_norm: f32,
+    #[serde(with = "via_f64")]
     pub weight_grad_mean: f32,
+    #[serde(with = "via_f64")]
     pub weight_grad_std: f32,
     /// the same of the loss's gradient with respect to the layer's activations
+    #[serde(with = "via_f64")]
     pub back_grad_norm: f32,
+    #[serde(with = "via_f64")]
     pub back_grad_mean: f32,
+    #[serde(with = "via_f64")]
     pub back_grad_std: f32,
+    #[serde(with = "via_f64")]
     pub act_mean: f32,
+    #[serde(with = "via_f64")]
     pub act_std: f32,
     /// the share of saturated units over the batch (see [`Act::saturated`])
+    #[serde(with = "via_f64")]
     pub saturated: f32,
 }
 
@@ -391,6 +415,11 @@ impl LayerStats {
             self.saturated,
         ]
     }
+}
+
+/// A float64 scalar rounded to float32, as Python's `.item()` written to JSON and read back as f32.
+fn double_scalar(t: Tensor) -> f32 {
+    t.to_device(Device::Cpu).double_value(&[]) as f32
 }
 
 fn scalar(t: Tensor) -> f32 {
@@ -411,15 +440,18 @@ fn layer_stats(
             // Python's .grad is laid out as its tensor (retain_grad clones, AccumulateGrad obeys the
             // parameter's layout); a captured gradient may be a strided view (a slice of cat's
             // gradient), which a norm would sum in another order.
-            let (wg, ag, a) = (weight_grads[l].contiguous(), act_grads[l].contiguous(), &pass.acts[l]);
+            // In float64: a float32 norm squares its elements, and the squares of the deep layers'
+            // gradients (1e-24 and less) underflow to 0 although the gradients do not.
+            let double = |g: &Tensor| g.contiguous().to_kind(Kind::Double);
+            let (wg, ag, a) = (double(&weight_grads[l]), double(&act_grads[l]), &pass.acts[l]);
             let act = if l < net.arch.depth { net.arch.act } else { Act::Sigmoid };
             LayerStats {
-                weight_grad_norm: scalar(wg.norm()),
-                weight_grad_mean: scalar(wg.mean(None)),
-                weight_grad_std: scalar(wg.std(true)),
-                back_grad_norm: scalar(ag.norm()),
-                back_grad_mean: scalar(ag.mean(None)),
-                back_grad_std: scalar(ag.std(true)),
+                weight_grad_norm: double_scalar(wg.norm()),
+                weight_grad_mean: double_scalar(wg.mean(None)),
+                weight_grad_std: double_scalar(wg.std(true)),
+                back_grad_norm: double_scalar(ag.norm()),
+                back_grad_mean: double_scalar(ag.mean(None)),
+                back_grad_std: double_scalar(ag.std(true)),
                 act_mean: scalar(a.mean(None)),
                 act_std: scalar(a.std(true)),
                 saturated: scalar(act.saturated(a).to_kind(Kind::Float).mean(None)),
@@ -592,7 +624,7 @@ mod tests {
         let stats = &run.measurements[0].1;
         assert_eq!(stats.len(), 5);
         for (stat, weight) in stats.iter().zip(net.weights()) {
-            assert_eq!(stat.weight_grad_norm, scalar(weight.grad().norm()));
+            assert_eq!(stat.weight_grad_norm, double_scalar(weight.grad().to_kind(Kind::Double).norm()));
         }
         assert_eq!(run.losses[0], scalar(loss.detach()));
     }
