@@ -589,18 +589,28 @@ impl Drawing for GradientPicture<'_> {
                     _ => 1e-3,
                 };
                 let top = positive.fold(0.0, f64::max).max(floor * 10.0);
-                let (lo, hi) = (floor / 3.0, top * 3.0);
+                // log10 of the values on a linear axis: over 30 decades plotters' log axis leaves the
+                // lower decades without ticks.
+                let (lo, hi) = ((floor / 3.0).log10(), (top * 3.0).log10());
+                let series: Vec<Series> = series
+                    .into_iter()
+                    .map(|(i, dashed, points)| {
+                        let logs =
+                            points.iter().map(|&(x, y)| (x, if y > 0.0 { y.log10().max(lo) } else { lo }));
+                        (i, dashed, logs.collect())
+                    })
+                    .collect();
                 let mut chart = ChartBuilder::on(panel)
                     .caption(caption, (FONT_FAMILY, 17))
                     .margin(10)
                     .x_label_area_size(40)
                     .y_label_area_size(70)
-                    .build_cartesian_2d(x_range, (lo..hi).log_scale())
+                    .build_cartesian_2d(x_range, lo..hi)
                     .map_err(failed)?;
                 figure::mesh(
                     &mut chart,
                     ("layer (last: output)", y_desc),
-                    (&|x| format!("{x:.0}"), &|y| figure::power_of_ten_label(*y)),
+                    (&|x| format!("{x:.0}"), &|y| power_label(*y)),
                     13.0,
                 )?;
                 self.draw_lines(&mut chart, &series, lo)?;
@@ -622,6 +632,15 @@ impl Drawing for GradientPicture<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The label of a tick on an axis of log10 values: whole numbers as powers of ten.
+fn power_label(log10: f64) -> String {
+    if (log10 - log10.round()).abs() < 1e-6 {
+        figure::power_of_ten_label(10f64.powi(log10.round() as i32))
+    } else {
+        String::new()
     }
 }
 
