@@ -15,7 +15,7 @@
 //! for SELU with LeCun init and 1.15 for ReLU with He init; every per-layer number, loss and accuracy
 //! equals PyTorch's, bit for bit on CPU (`hud verify`). `hud depth --table` puts the limits where the
 //! seed's table does: sigmoid and tanh at 2 to 4 layers, ReLU and SELU at 8, He init with batch norm
-//! at 16, residual connections at 64, dense connections at 128 and beyond.
+//! at 16, residual connections at 64, dense connections at 128.
 
 use crate::deep::{self, Act, Arch, DeepNet, Init, LayerStats, Run, Skip, Training};
 use crate::device::DeviceArg;
