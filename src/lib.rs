@@ -11,6 +11,8 @@ pub mod animate;
 pub mod batched;
 pub mod cube;
 pub mod cube_plot;
+pub mod deep;
+pub mod depth;
 pub mod device;
 pub mod encoder;
 pub mod exercises;

@@ -31,6 +31,9 @@ enum Command {
     Symmetry(hud::symmetry::Args),
     /// Measure how the weights' size moves a network between nearly linear and step-like
     Nonlinearity(hud::nonlinearity::Args),
+    /// Measure vanishing and exploding gradients layer by layer in deep networks, or (--table) train
+    /// every depth with every technique and tabulate which learn
+    Depth(hud::depth::Args),
 }
 
 fn main() {
@@ -62,6 +65,7 @@ fn main() {
         Command::Verify(args) => hud::parity::run(args),
         Command::Symmetry(args) => hud::symmetry::run(args),
         Command::Nonlinearity(args) => hud::nonlinearity::run(args),
+        Command::Depth(args) => hud::depth::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -22,6 +22,7 @@ pub const SCRIPTS: &[(&str, Replay)] = &[
     (crate::encoder::Trace::SCRIPT, crate::encoder::replay),
     (crate::spirals::Trace::SCRIPT, crate::spirals::replay),
     (crate::xor::Trace::SCRIPT, crate::xor::replay),
+    (crate::depth::Trace::SCRIPT, crate::depth::replay),
 ];
 
 /// A saved reference run.

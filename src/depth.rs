@@ -1,0 +1,972 @@
+//! `hud depth`: the seed page's "Deeper Networks" section measured. It has no course script; the
+//! PyTorch reference is `fixtures/depth_reference.py`.
+//!
+//! A fully connected network of 1 to 200 hidden layers ([`crate::deep`]) with a chosen activation,
+//! initialisation, batch norm and skip connections, on the twin spirals (or the encoder), measured
+//! layer by layer at initialisation and at chosen epochs: the norm, mean and std of each weight's
+//! gradient and of the gradient back-propagated to each layer's activations, the activations' mean
+//! and std, the share of saturated units, and the activations' histograms (Glorot & Bengio 2010's
+//! figures). `--table` trains every depth with every technique for a fixed budget and reports how
+//! far and how fast each learns: the seed's table of techniques against depth.
+//!
+//! The result it should give: `hud depth --depth 32 --techniques sigmoid,tanh,relu,selu+lecun,
+//! relu+kaiming` (seed 0) finds the first layer's weight gradient 1.8e-27 times the last hidden
+//! layer's for sigmoid, 1.1e-8 for tanh and 1.0e-13 for ReLU with PyTorch's default init, but 0.64
+//! for SELU with LeCun init and 1.15 for ReLU with He init; every per-layer number, loss and accuracy
+//! equals PyTorch's, bit for bit on CPU (`hud verify`). `hud depth --table` puts the limits where the
+//! seed's table does: sigmoid and tanh at 2 to 4 layers, ReLU and SELU at 8, He init with batch norm
+//! at 16, residual connections at 64, dense connections at 128.
+
+use crate::deep::{self, Act, Arch, DeepNet, Init, LayerStats, Run, Skip, Training};
+use crate::device::DeviceArg;
+use crate::figure::{self, failed};
+use crate::files;
+use crate::parity::{Fixture, Report};
+use crate::plot::{self, Drawing, COLOUR_CYCLE, FONT_FAMILY};
+use anyhow::{bail, ensure, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+use tch::{Device, Kind, Tensor};
+
+/// The table's techniques, each adding to the one before from `relu+kaiming` on.
+pub const TABLE_TECHNIQUES: &str =
+    "sigmoid,tanh,relu,selu+lecun,relu+kaiming,relu+kaiming+bn,relu+kaiming+bn+residual,relu+kaiming+bn+dense";
+
+/// Measure vanishing and exploding gradients layer by layer in deep networks, or (--table) train
+/// every depth with every technique and tabulate which learn
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// Hidden layers (1 to 200)
+    #[arg(long, default_value_t = 32)]
+    pub depth: usize,
+    /// Units per hidden layer
+    #[arg(long, default_value_t = 16)]
+    pub width: i64,
+    /// Activation of the hidden layers; several (comma-separated) compare them in one picture
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Act::Sigmoid, Act::Tanh, Act::Relu, Act::Selu])]
+    pub act: Vec<Act>,
+    /// Initial weights of every Linear layer: PyTorch's default, Glorot uniform, He normal, LeCun normal
+    #[arg(long, value_enum, default_value_t = Init::Pytorch)]
+    pub init: Init,
+    /// Batch normalisation (training mode) between each hidden Linear and its activation
+    #[arg(long)]
+    pub batchnorm: bool,
+    /// Skip connections between hidden layers
+    #[arg(long, value_enum, default_value_t = Skip::None)]
+    pub skip: Skip,
+    /// Techniques by name instead of --act/--init/--batchnorm/--skip, comma-separated: an activation,
+    /// then +kaiming, +xavier, +lecun, +bn, +residual or +dense (e.g. selu+lecun,relu+kaiming+bn)
+    #[arg(long, value_delimiter = ',')]
+    pub techniques: Vec<String>,
+    /// The task: `spirals` (the course's twin spirals, 194 points), `encoder` (the --dim identity),
+    /// or a CSV file of x,y,class rows
+    #[arg(long, default_value = "spirals")]
+    pub data: String,
+    /// The encoder's size, with --data encoder
+    #[arg(long, default_value_t = 8)]
+    pub dim: i64,
+    /// Epochs of training (Adam on the full batch; 0 measures the initial network only)
+    #[arg(long, default_value_t = 0)]
+    pub epochs: usize,
+    /// Epochs at which to measure every layer (0: at initialisation; the last epoch is always
+    /// measured)
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    pub measure_at: Vec<usize>,
+    /// Adam's learning rate
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// torch.manual_seed before each network is built
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to train
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+    /// The picture (.png or .svg): per-layer gradient norms, or with --table the table's heatmap
+    /// [default: depth.png, or depth-table.png]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The activations' histograms per layer (.png or .svg) [default: depth-activations.png]
+    #[arg(long)]
+    pub histograms: Option<PathBuf>,
+    /// The numbers as CSV [default: depth.csv, or depth-table.csv]
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write the run (config, losses, accuracies, per-layer numbers) as JSON, for parity checks
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Train every depth of --depths with every technique of --techniques and tabulate them
+    #[arg(long)]
+    pub table: bool,
+    /// The table's depths
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128")]
+    pub depths: Vec<usize>,
+    /// The table's budget in epochs per network (its --epochs)
+    #[arg(long, default_value_t = 1000)]
+    pub budget: usize,
+    /// The accuracy that counts as learnt; the table's runs stop there
+    #[arg(long, default_value_t = 0.9)]
+    pub threshold: f64,
+    /// Networks trained at once by the table (each on one thread)
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+}
+
+/// The task's inputs and targets.
+fn data(args: &Args) -> Result<(Tensor, Tensor)> {
+    if args.data == "encoder" {
+        ensure!((2..=64).contains(&args.dim), "--dim {} is out of range: 2 to 64", args.dim);
+        let eye = Tensor::eye(args.dim, (Kind::Float, Device::Cpu));
+        return Ok((eye.copy(), eye));
+    }
+    let points = crate::points::PointSet::resolve(&args.data)?;
+    Ok((points.inputs, points.targets))
+}
+
+/// The networks to compare: --techniques, else each --act with the other flags.
+fn archs(args: &Args, depth: usize) -> Result<Vec<Arch>> {
+    let archs: Vec<Arch> = if args.techniques.is_empty() {
+        args.act
+            .iter()
+            .map(|&act| Arch {
+                depth,
+                width: args.width,
+                act,
+                init: args.init,
+                batchnorm: args.batchnorm,
+                skip: args.skip,
+            })
+            .collect()
+    } else {
+        args.techniques.iter().map(|t| Arch::parse(t, depth, args.width)).collect::<Result<_>>()?
+    };
+    ensure!(!archs.is_empty(), "no techniques to run");
+    for arch in &archs {
+        arch.check()?;
+    }
+    Ok(archs)
+}
+
+fn check_args(args: &Args) -> Result<()> {
+    ensure!(args.lr.is_finite() && args.lr > 0.0, "--lr {} should be a positive number", args.lr);
+    ensure!(
+        args.threshold.is_finite() && (0.0..=1.0).contains(&args.threshold),
+        "--threshold {} should be between 0 and 1",
+        args.threshold
+    );
+    ensure!(args.epochs <= 1_000_000, "--epochs {} is more than 1000000", args.epochs);
+    ensure!(args.budget >= 1 && args.budget <= 1_000_000, "--budget {} should be 1 to 1000000", args.budget);
+    ensure!((1..=64).contains(&args.jobs), "--jobs {} should be 1 to 64", args.jobs);
+    if args.table {
+        ensure!(
+            args.histograms.is_none() && args.trace.is_none(),
+            "--histograms and --trace are for single runs, not --table"
+        );
+    } else if let Some(late) = args.measure_at.iter().find(|&&e| e > args.epochs) {
+        bail!("--measure-at {late} is after the last epoch (--epochs {})", args.epochs);
+    }
+    Ok(())
+}
+
+pub fn run(args: Args) -> Result<()> {
+    check_args(&args)?;
+    if args.table {
+        return run_table(&args);
+    }
+    let archs = archs(&args, args.depth)?;
+    let out = args.out.clone().unwrap_or_else(|| "depth.png".into());
+    let histograms = args.histograms.clone().unwrap_or_else(|| "depth-activations.png".into());
+    let csv = args.csv.clone().unwrap_or_else(|| "depth.csv".into());
+    plot::Format::of(&out)?;
+    plot::Format::of(&histograms)?;
+    for path in [&out, &histograms, &csv].into_iter().chain(&args.trace) {
+        files::check_writable(path)?;
+    }
+    let device = args.device.to_device()?;
+    let (input, target) = data(&args)?;
+    let (input, target) = (input.to_device(device), target.to_device(device));
+    let mut measure_at = args.measure_at.clone();
+    measure_at.push(args.epochs);
+    measure_at.sort_unstable();
+    measure_at.dedup();
+    let training = Training { lr: args.lr, epochs: args.epochs, measure_at, stop_at: None };
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for arch in &archs {
+        let run = train_one(arch, &args, &input, &target, &training, device)?;
+        results.push((*arch, run));
+    }
+    print!("{}", summary(&results, &args));
+    if let Some(path) = &args.trace {
+        let (arch, run) = &results[0];
+        let config = Config {
+            arch: *arch,
+            data: args.data.clone(),
+            dim: args.dim,
+            seed: args.seed,
+            training: training.clone(),
+        };
+        files::write_atomically(path, serde_json::to_string(&Trace::of(config, run))?.as_bytes())?;
+    }
+    let title = format!(
+        "Gradients through {} hidden layers of {} units ({}, seed {})",
+        args.depth, args.width, args.data, args.seed
+    );
+    let picture =
+        figure::render(&GradientPicture { results: &results, title: title.clone() }, &out, (1200, 900))?;
+    let hist = figure::render(&HistogramPicture { results: &results, title }, &histograms, (1200, 900))?;
+    files::write_atomically(&csv, layers_csv(&results)?.as_bytes())?;
+    files::write_atomically(&out, &picture)?;
+    files::write_atomically(&histograms, &hist)?;
+    eprintln!(
+        "wrote {}, {} and {} ({:.1} s)",
+        out.display(),
+        histograms.display(),
+        csv.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Trains one network of `arch` with a progress bar when it is long; a NaN output is an error.
+fn train_one(
+    arch: &Arch,
+    args: &Args,
+    input: &Tensor,
+    target: &Tensor,
+    training: &Training,
+    device: Device,
+) -> Result<Run> {
+    let outputs = target.size()[1];
+    let mut net = DeepNet::new(*arch, input.size()[1], outputs, args.seed, device)?;
+    let bar = if training.epochs >= 200 {
+        ProgressBar::new(training.epochs as u64 + 1).with_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} epochs  {msg}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_message(arch.technique());
+    let run = deep::train(&mut net, input, target, training, |_| bar.inc(1))?;
+    bar.finish_and_clear();
+    if let Some(epoch) = run.diverged_at {
+        bail!("{}: the network's outputs became NaN at epoch {epoch}: training diverged", arch.technique());
+    }
+    Ok(run)
+}
+
+/// One line per technique: the gradient at the first and last hidden layer and their ratio.
+fn summary(results: &[(Arch, Run)], args: &Args) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} hidden layers of {} units on {}, seed {}: weight-gradient norm by layer",
+        args.depth, args.width, args.data, args.seed
+    );
+    let _ = writeln!(
+        text,
+        "{:<28} {:>6} {:>11} {:>11} {:>11} {:>12} {:>10} {:>9}",
+        "technique", "epoch", "layer 1", "last hidden", "output", "first/last", "sat. mean", "loss"
+    );
+    for (arch, run) in results {
+        for (epoch, stats) in &run.measurements {
+            let first = stats[0].weight_grad_norm;
+            let last = stats[arch.depth - 1].weight_grad_norm;
+            let saturated =
+                stats[..arch.depth].iter().map(|s| f64::from(s.saturated)).sum::<f64>() / arch.depth as f64;
+            let _ = writeln!(
+                text,
+                "{:<28} {:>6} {:>11.3e} {:>11.3e} {:>11.3e} {:>12.3e} {:>9.1}% {:>9.4}",
+                arch.technique(),
+                epoch,
+                first,
+                last,
+                stats[arch.depth].weight_grad_norm,
+                f64::from(first) / f64::from(last),
+                100.0 * saturated,
+                run.losses[*epoch],
+            );
+        }
+    }
+    text
+}
+
+/// The per-layer numbers as CSV, one row per technique, measured epoch and layer.
+fn layers_csv(results: &[(Arch, Run)]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "technique",
+        "epoch",
+        "layer",
+        "kind",
+        "weight_grad_norm",
+        "weight_grad_mean",
+        "weight_grad_std",
+        "back_grad_norm",
+        "back_grad_mean",
+        "back_grad_std",
+        "act_mean",
+        "act_std",
+        "saturated",
+        "loss",
+        "accuracy",
+    ])?;
+    for (arch, run) in results {
+        for (epoch, stats) in &run.measurements {
+            for (l, s) in stats.iter().enumerate() {
+                let kind = if l < arch.depth { "hidden" } else { "output" };
+                let mut row = vec![arch.technique(), epoch.to_string(), (l + 1).to_string(), kind.into()];
+                row.extend(s.values().iter().map(|v| v.to_string()));
+                row.push(run.losses[*epoch].to_string());
+                row.push(run.accuracies[*epoch].to_string());
+                w.write_record(&row)?;
+            }
+        }
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The table.
+
+/// One cell of the table: a technique at a depth, trained for the budget.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub arch: Arch,
+    pub final_accuracy: f32,
+    pub final_loss: f32,
+    pub epochs_run: usize,
+    pub reached: Option<usize>,
+    pub diverged_at: Option<usize>,
+    pub seconds: f64,
+}
+
+fn run_table(args: &Args) -> Result<()> {
+    let techniques: Vec<String> = if args.techniques.is_empty() {
+        TABLE_TECHNIQUES.split(',').map(String::from).collect()
+    } else {
+        args.techniques.clone()
+    };
+    ensure!(!args.depths.is_empty(), "--depths is empty");
+    let mut archs = Vec::new();
+    for t in &techniques {
+        for &depth in &args.depths {
+            let arch = Arch::parse(t, depth, args.width)?;
+            arch.check()?;
+            archs.push(arch);
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(|| "depth-table.png".into());
+    let csv = args.csv.clone().unwrap_or_else(|| "depth-table.csv".into());
+    plot::Format::of(&out)?;
+    files::check_writable(&out)?;
+    files::check_writable(&csv)?;
+    let device = args.device.to_device()?;
+    let _ = data(args)?;
+    let training =
+        Training { lr: args.lr, epochs: args.budget, measure_at: vec![], stop_at: Some(args.threshold) };
+    let started = Instant::now();
+    // The deepest networks first, so that the last to finish are short ones.
+    let mut queue: Vec<Arch> = archs.clone();
+    queue.sort_by_key(|a| (std::cmp::Reverse(a.depth), a.skip != Skip::Dense));
+    queue.reverse();
+    let bar = ProgressBar::new(archs.len() as u64).with_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} networks trained  {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    if args.jobs > 1 {
+        tch::set_num_threads(1);
+    }
+    let queue = Mutex::new(queue);
+    let cells = Mutex::new(Vec::new());
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..args.jobs.min(archs.len()))
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    // Tensors cannot be shared between threads: each has its own copy of the data.
+                    let (input, target) = data(args)?;
+                    let (input, target) = (input.to_device(device), target.to_device(device));
+                    loop {
+                        let Some(arch) = queue.lock().unwrap().pop() else { return Ok(()) };
+                        let cell = train_cell(arch, args, &input, &target, &training, device)?;
+                        bar.set_message(format!("{} x{}", arch.technique(), arch.depth));
+                        bar.inc(1);
+                        cells.lock().unwrap().push(cell);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().map_err(|_| anyhow::anyhow!("a training thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let mut cells = cells.into_inner().unwrap();
+    let order = |a: &Arch| archs.iter().position(|b| b == a).unwrap_or(usize::MAX);
+    cells.sort_by_key(|c| order(&c.arch));
+    let seconds = started.elapsed().as_secs_f64();
+    print!("{}", table_text(&cells, &techniques, args));
+    println!("{} networks in {seconds:.1} s ({} jobs)", cells.len(), args.jobs);
+    let title = format!(
+        "Depth table: twin spirals, width {}, Adam lr {}, {} epochs, threshold {:.0}%",
+        args.width,
+        figure::number(args.lr),
+        args.budget,
+        100.0 * args.threshold
+    );
+    let title = if args.data == "spirals" { title } else { title.replace("twin spirals", &args.data) };
+    let picture = figure::render(
+        &TablePicture { cells: &cells, techniques: &techniques, depths: &args.depths, title },
+        &out,
+        (1200, 120 + 60 * techniques.len() as u32),
+    )?;
+    files::write_atomically(&csv, table_csv(&cells)?.as_bytes())?;
+    files::write_atomically(&out, &picture)?;
+    eprintln!("wrote {} and {}", out.display(), csv.display());
+    Ok(())
+}
+
+fn train_cell(
+    arch: Arch,
+    args: &Args,
+    input: &Tensor,
+    target: &Tensor,
+    training: &Training,
+    device: Device,
+) -> Result<Cell> {
+    let started = Instant::now();
+    let mut net = DeepNet::new(arch, input.size()[1], target.size()[1], args.seed, device)?;
+    let run = deep::train(&mut net, input, target, training, |_| {})?;
+    Ok(Cell {
+        arch,
+        final_accuracy: run.accuracies.last().copied().unwrap_or(f32::NAN),
+        final_loss: run.losses.last().copied().unwrap_or(f32::NAN),
+        epochs_run: run.losses.len().saturating_sub(1),
+        reached: run.reached,
+        diverged_at: run.diverged_at,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A cell as the printed table writes it: `100% @312`, `71%`, or `NaN @40`.
+fn cell_text(cell: &Cell) -> String {
+    match (cell.diverged_at, cell.reached) {
+        (Some(epoch), _) => format!("NaN @{epoch}"),
+        (None, Some(epoch)) => format!("{:.0}% @{epoch}", 100.0 * cell.final_accuracy),
+        (None, None) => format!("{:.0}%", 100.0 * cell.final_accuracy),
+    }
+}
+
+fn table_text(cells: &[Cell], techniques: &[String], args: &Args) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "final accuracy, and @ the epoch it first reached {:.0}% (budget {} epochs; {} units per layer)",
+        100.0 * args.threshold,
+        args.budget,
+        args.width
+    );
+    let name_width = techniques.iter().map(String::len).max().unwrap_or(9).max(9);
+    let _ = write!(text, "{:<name_width$}", "technique");
+    for depth in &args.depths {
+        let _ = write!(text, " {:>10}", format!("{depth} layers"));
+    }
+    text.push('\n');
+    for technique in techniques {
+        let _ = write!(text, "{technique:<name_width$}");
+        for depth in &args.depths {
+            let cell = cells.iter().find(|c| &c.arch.technique() == technique && c.arch.depth == *depth);
+            let _ = write!(text, " {:>10}", cell.map(cell_text).unwrap_or_default());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn table_csv(cells: &[Cell]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "technique",
+        "depth",
+        "width",
+        "final_accuracy",
+        "final_loss",
+        "epochs_run",
+        "reached_epoch",
+        "diverged_epoch",
+        "seconds",
+    ])?;
+    let opt = |e: Option<usize>| e.map(|e| e.to_string()).unwrap_or_default();
+    for c in cells {
+        w.write_record([
+            c.arch.technique(),
+            c.arch.depth.to_string(),
+            c.arch.width.to_string(),
+            c.final_accuracy.to_string(),
+            c.final_loss.to_string(),
+            c.epochs_run.to_string(),
+            opt(c.reached),
+            opt(c.diverged_at),
+            format!("{:.3}", c.seconds),
+        ])?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pictures.
+
+fn technique_colour(i: usize) -> RGBColor {
+    COLOUR_CYCLE[i % COLOUR_CYCLE.len()]
+}
+
+/// Per-layer gradient norms, activation spread and saturation, one line per technique: solid at
+/// the first measured epoch, dashed at the last.
+pub struct GradientPicture<'a> {
+    pub results: &'a [(Arch, Run)],
+    pub title: String,
+}
+
+type Pick = fn(&LayerStats) -> f32;
+
+/// A line to draw: the technique's index, dashed (the last measured epoch) or not, its points.
+type Series = (usize, bool, Vec<(f64, f64)>);
+
+impl Drawing for GradientPicture<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let panels = figure::titled(root, &self.title)?.split_evenly((2, 2));
+        let layers = self.results.iter().map(|(a, _)| a.depth + 1).max().unwrap_or(2) as f64;
+        let specs: [(&str, &str, Pick, bool); 4] = [
+            (
+                "Weight gradient: |dL/dW| per layer",
+                "norm (log; 0 at the bottom)",
+                |s| s.weight_grad_norm,
+                true,
+            ),
+            (
+                "Back-propagated gradient: |dL/da| per layer",
+                "norm (log; 0 at the bottom)",
+                |s| s.back_grad_norm,
+                true,
+            ),
+            ("Activations: standard deviation per layer", "std (log)", |s| s.act_std, true),
+            ("Saturated units per layer", "share", |s| s.saturated, false),
+        ];
+        for (panel, (caption, y_desc, pick, log)) in panels.iter().zip(specs) {
+            let series: Vec<Series> = self
+                .results
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (_, run))| {
+                    let first = run.measurements.first();
+                    let last = run.measurements.last().filter(|_| run.measurements.len() > 1);
+                    [first.map(|m| (i, false, m)), last.map(|m| (i, true, m))]
+                })
+                .flatten()
+                .map(|(i, dashed, (_, stats))| {
+                    let points =
+                        stats.iter().enumerate().map(|(l, s)| ((l + 1) as f64, f64::from(pick(s)))).collect();
+                    (i, dashed, points)
+                })
+                .collect();
+            let x_range = 0.5..layers + 0.5;
+            if log {
+                let values = series.iter().flat_map(|(_, _, p)| p.iter().map(|&(_, y)| y));
+                let positive = values.clone().filter(|y| *y > 0.0 && y.is_finite());
+                // All zero (a dead network): any finite range, or plotters would look for ticks forever.
+                let floor = match positive.clone().fold(f64::INFINITY, f64::min) {
+                    f if f.is_finite() => f.max(1e-30),
+                    _ => 1e-3,
+                };
+                let top = positive.fold(0.0, f64::max).max(floor * 10.0);
+                // log10 of the values on a linear axis: over 30 decades plotters' log axis leaves the
+                // lower decades without ticks.
+                let (lo, hi) = ((floor / 3.0).log10(), (top * 3.0).log10());
+                let series: Vec<Series> = series
+                    .into_iter()
+                    .map(|(i, dashed, points)| {
+                        let logs =
+                            points.iter().map(|&(x, y)| (x, if y > 0.0 { y.log10().max(lo) } else { lo }));
+                        (i, dashed, logs.collect())
+                    })
+                    .collect();
+                let mut chart = ChartBuilder::on(panel)
+                    .caption(caption, (FONT_FAMILY, 17))
+                    .margin(10)
+                    .x_label_area_size(40)
+                    .y_label_area_size(70)
+                    .build_cartesian_2d(x_range, lo..hi)
+                    .map_err(failed)?;
+                figure::mesh(
+                    &mut chart,
+                    ("layer (last: output)", y_desc),
+                    (&|x| format!("{x:.0}"), &|y| power_label(*y)),
+                    13.0,
+                )?;
+                self.draw_lines(&mut chart, &series, lo)?;
+            } else {
+                let mut chart = ChartBuilder::on(panel)
+                    .caption(caption, (FONT_FAMILY, 17))
+                    .margin(10)
+                    .x_label_area_size(40)
+                    .y_label_area_size(70)
+                    .build_cartesian_2d(x_range, 0.0..1.02)
+                    .map_err(failed)?;
+                figure::mesh(
+                    &mut chart,
+                    ("layer (last: output)", y_desc),
+                    (&|x| format!("{x:.0}"), &|y| format!("{y:.1}")),
+                    13.0,
+                )?;
+                self.draw_lines(&mut chart, &series, 0.0)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The label of a tick on an axis of log10 values: whole numbers as powers of ten.
+fn power_label(log10: f64) -> String {
+    if (log10 - log10.round()).abs() < 1e-6 {
+        figure::power_of_ten_label(10f64.powi(log10.round() as i32))
+    } else {
+        String::new()
+    }
+}
+
+impl GradientPicture<'_> {
+    fn draw_lines<'a, DB, X, Y>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+        series: &[Series],
+        floor: f64,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend + 'a,
+        DB::ErrorType: 'static,
+        X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+        Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+    {
+        for (i, dashed, points) in series {
+            let colour = technique_colour(*i);
+            let points: Vec<(f64, f64)> =
+                points.iter().map(|&(x, y)| (x, if y.is_finite() { y.max(floor) } else { floor })).collect();
+            let (arch, run) = &self.results[*i];
+            if *dashed {
+                let epoch = run.measurements.last().map_or(0, |m| m.0);
+                chart
+                    .draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))
+                    .map_err(failed)?
+                    .label(format!("{} (epoch {epoch})", arch.technique()))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2)));
+            } else {
+                let epoch = run.measurements.first().map_or(0, |m| m.0);
+                let when = if epoch == 0 { "init".to_string() } else { format!("epoch {epoch}") };
+                chart
+                    .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+                    .map_err(failed)?
+                    .label(format!("{} ({when})", arch.technique()))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                    });
+                if points.len() <= 40 {
+                    chart
+                        .draw_series(points.iter().map(|&p| Circle::new(p, 2, colour.filled())))
+                        .map_err(failed)?;
+                }
+            }
+        }
+        figure::legend(chart, SeriesLabelPosition::LowerRight, 12.0)
+    }
+}
+
+/// Each technique's activation histograms at the first measured epoch, for up to six layers
+/// spread over the depth (Glorot & Bengio's figure).
+pub struct HistogramPicture<'a> {
+    pub results: &'a [(Arch, Run)],
+    pub title: String,
+}
+
+/// Up to `n` hidden layers (0-based) spread evenly from the first to the last.
+fn spread_layers(depth: usize, n: usize) -> Vec<usize> {
+    if depth <= n {
+        return (0..depth).collect();
+    }
+    let mut layers: Vec<usize> = (0..n).map(|i| (i * (depth - 1) + (n - 1) / 2) / (n - 1)).collect();
+    layers.dedup();
+    layers
+}
+
+impl Drawing for HistogramPicture<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = figure::titled(root, &format!("Activation histograms: {}", self.title))?;
+        let n = self.results.len();
+        let cols = if n <= 1 { 1 } else { 2 };
+        let rows = n.div_ceil(cols);
+        let panels = area.split_evenly((rows, cols));
+        for ((arch, run), panel) in self.results.iter().zip(&panels) {
+            let Some((epoch, _)) = run.measurements.first() else { continue };
+            let histograms = &run.histograms[0];
+            let (lo, hi) = arch.act.range();
+            let layers = spread_layers(arch.depth, 6);
+            let width = (hi - lo) / deep::HISTOGRAM_BINS as f64;
+            let top = layers
+                .iter()
+                .flat_map(|&l| histograms[l].iter().map(|&v| f64::from(v)))
+                .fold(0.0, f64::max)
+                .max(0.01);
+            let when = if *epoch == 0 { "at init".to_string() } else { format!("epoch {epoch}") };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(format!("{} ({when})", arch.technique()), (FONT_FAMILY, 17))
+                .margin(10)
+                .x_label_area_size(36)
+                .y_label_area_size(60)
+                .build_cartesian_2d(lo..hi, 0.0..top * 1.05)
+                .map_err(failed)?;
+            figure::mesh(
+                &mut chart,
+                ("activation value (ends: at or beyond)", "share of units"),
+                (&|x| figure::short(*x), &|y| figure::short(*y)),
+                12.0,
+            )?;
+            for (k, &l) in layers.iter().enumerate() {
+                // From light (first layer) to dark (last).
+                let t = if layers.len() > 1 { k as f64 / (layers.len() - 1) as f64 } else { 1.0 };
+                let colour = RGBColor(
+                    (200.0 * (1.0 - t)) as u8,
+                    (120.0 * (1.0 - t) + 30.0) as u8,
+                    (255.0 - 80.0 * t) as u8,
+                );
+                let points: Vec<(f64, f64)> = histograms[l]
+                    .iter()
+                    .enumerate()
+                    .map(|(b, &v)| (lo + (b as f64 + 0.5) * width, f64::from(v)))
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .map_err(failed)?
+                    .label(format!("layer {}", l + 1))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                    });
+            }
+            figure::legend(&mut chart, SeriesLabelPosition::UpperRight, 12.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// The table as a heatmap: techniques down, depths across, coloured by final accuracy (red 50% or
+/// less, green 100%), the cell's text inside.
+pub struct TablePicture<'a> {
+    pub cells: &'a [Cell],
+    pub techniques: &'a [String],
+    pub depths: &'a [usize],
+    pub title: String,
+}
+
+/// Red at 50% accuracy (chance) through yellow to green at 100%.
+fn accuracy_colour(accuracy: f64) -> RGBColor {
+    let t = ((accuracy - 0.5) / 0.5).clamp(0.0, 1.0);
+    let mix = |a: f64, b: f64, s: f64| (a + (b - a) * s) as u8;
+    if t < 0.5 {
+        let s = t / 0.5;
+        RGBColor(mix(215.0, 250.0, s), mix(80.0, 220.0, s), mix(70.0, 90.0, s))
+    } else {
+        let s = (t - 0.5) / 0.5;
+        RGBColor(mix(250.0, 60.0, s), mix(220.0, 170.0, s), mix(90.0, 80.0, s))
+    }
+}
+
+impl Drawing for TablePicture<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = figure::titled(root, &self.title)?;
+        let (w, h) = area.dim_in_pixel();
+        let (left, top) = (260i32, 40i32);
+        let cols = self.depths.len().max(1) as i32;
+        let rows = self.techniques.len().max(1) as i32;
+        let cell_w = (w as i32 - left - 20) / cols;
+        let cell_h = (h as i32 - top - 34) / rows;
+        let text = |size: f64, h: HPos| {
+            (FONT_FAMILY, size).into_font().into_text_style(&area).pos(Pos::new(h, VPos::Center))
+        };
+        for (c, depth) in self.depths.iter().enumerate() {
+            let x = left + c as i32 * cell_w + cell_w / 2;
+            area.draw_text(&format!("{depth} layers"), &text(16.0, HPos::Center), (x, top / 2))
+                .map_err(failed)?;
+        }
+        for (r, technique) in self.techniques.iter().enumerate() {
+            let y0 = top + r as i32 * cell_h;
+            area.draw_text(technique, &text(15.0, HPos::Right), (left - 10, y0 + cell_h / 2))
+                .map_err(failed)?;
+            for (c, depth) in self.depths.iter().enumerate() {
+                let x0 = left + c as i32 * cell_w;
+                let cell =
+                    self.cells.iter().find(|k| &k.arch.technique() == technique && k.arch.depth == *depth);
+                let Some(cell) = cell else { continue };
+                let colour = if cell.diverged_at.is_some() {
+                    RGBColor(150, 150, 150)
+                } else {
+                    accuracy_colour(f64::from(cell.final_accuracy))
+                };
+                area.draw(&Rectangle::new(
+                    [(x0 + 1, y0 + 1), (x0 + cell_w - 1, y0 + cell_h - 1)],
+                    colour.filled(),
+                ))
+                .map_err(failed)?;
+                area.draw_text(
+                    &cell_text(cell),
+                    &text(15.0, HPos::Center),
+                    (x0 + cell_w / 2, y0 + cell_h / 2),
+                )
+                .map_err(failed)?;
+            }
+        }
+        let note = "colour: final accuracy (red: 50%, chance; green: 100%; grey: diverged); text: final \
+                    accuracy @ the epoch it first reached the threshold";
+        area.draw_text(note, &text(13.0, HPos::Center), (w as i32 / 2, top + rows * cell_h + 17))
+            .map_err(failed)?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Traces and parity.
+
+/// A run's settings, as the trace and `fixtures/depth_reference.py` write them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Config {
+    #[serde(flatten)]
+    pub arch: Arch,
+    pub data: String,
+    pub dim: i64,
+    pub seed: u64,
+    #[serde(flatten)]
+    pub training: Training,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Measurement {
+    pub epoch: usize,
+    pub layers: Vec<LayerStats>,
+}
+
+/// What a run computed: loss and accuracy at every epoch and the per-layer numbers.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Trace {
+    pub script: String,
+    pub config: Config,
+    #[serde(with = "crate::trace::exact_f32")]
+    pub losses: Vec<f32>,
+    #[serde(with = "crate::trace::exact_f32")]
+    pub accuracies: Vec<f32>,
+    pub measurements: Vec<Measurement>,
+}
+
+impl Trace {
+    pub const SCRIPT: &'static str = "depth";
+
+    pub fn of(config: Config, run: &Run) -> Self {
+        Trace {
+            script: Self::SCRIPT.into(),
+            config,
+            losses: run.losses.clone(),
+            accuracies: run.accuracies.clone(),
+            measurements: run
+                .measurements
+                .iter()
+                .map(|(epoch, layers)| Measurement { epoch: *epoch, layers: layers.clone() })
+                .collect(),
+        }
+    }
+
+    /// Every per-layer number, then the accuracies, in order.
+    fn values(&self) -> Vec<f32> {
+        let layers = self.measurements.iter().flat_map(|m| m.layers.iter().flat_map(|s| s.values()));
+        layers.chain(self.accuracies.iter().copied()).collect()
+    }
+}
+
+/// Runs a trace's config again (on the CPU) and compares: losses as losses, every per-layer number
+/// and accuracy as "weights".
+pub fn replay(fixture: &Fixture) -> Result<Report> {
+    let reference: Trace = fixture.parse()?;
+    let ours = trace_of(&reference.config)?;
+    let mut report = Report::new(&fixture.name, reference.losses.len(), ours.losses.len());
+    report.compare_losses(&reference.losses, &ours.losses);
+    let (a, b) = (reference.values(), ours.values());
+    report.compare_weights(&a, &b);
+    ensure!(
+        reference.measurements.iter().map(|m| m.epoch).eq(ours.measurements.iter().map(|m| m.epoch)),
+        "{}: measured at other epochs",
+        fixture.name
+    );
+    Ok(report)
+}
+
+/// The trace of a run of `config` on the CPU.
+pub fn trace_of(config: &Config) -> Result<Trace> {
+    let args = Args { data: config.data.clone(), dim: config.dim, ..default_args() };
+    let (input, target) = data(&args)?;
+    let mut net = DeepNet::new(config.arch, input.size()[1], target.size()[1], config.seed, Device::Cpu)?;
+    let run = deep::train(&mut net, &input, &target, &config.training, |_| {})?;
+    Ok(Trace::of(config.clone(), &run))
+}
+
+fn default_args() -> Args {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: Args,
+    }
+    Wrapper::parse_from(["depth"]).args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_layers_cover_first_and_last() {
+        assert_eq!(spread_layers(3, 6), [0, 1, 2]);
+        let l = spread_layers(32, 6);
+        assert_eq!((l[0], *l.last().unwrap(), l.len()), (0, 31, 6));
+    }
+
+    #[test]
+    fn a_tiny_table_runs_and_prints_every_cell() {
+        let args = Args { depths: vec![1, 2], budget: 5, jobs: 2, ..default_args() };
+        let (input, target) = data(&args).unwrap();
+        let training = Training { lr: 0.01, epochs: 5, measure_at: vec![], stop_at: Some(0.9) };
+        let techniques: Vec<String> = vec!["relu".into(), "selu+lecun".into()];
+        let cells: Vec<Cell> = techniques
+            .iter()
+            .flat_map(|t| [1, 2].map(|d| Arch::parse(t, d, 16).unwrap()))
+            .map(|arch| train_cell(arch, &args, &input, &target, &training, Device::Cpu).unwrap())
+            .collect();
+        let text = table_text(&cells, &techniques, &args);
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.contains("selu+lecun"), "{text}");
+        assert_eq!(cells[0].epochs_run, 5);
+    }
+}
