@@ -21,63 +21,11 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Reduction, Tensor};
 
-/// SELU's constants (Klambauer et al. 2017), as torch.nn.functional.selu uses them.
-pub const SELU_LAMBDA: f64 = 1.0507009873554805;
-pub const SELU_ALPHA: f64 = 1.6732632423543772;
-
 /// The most hidden layers a network may have.
 pub const MAX_DEPTH: usize = 200;
 
-/// A hidden layer's activation function.
-#[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Act {
-    Sigmoid,
-    Tanh,
-    Relu,
-    Selu,
-}
-
-impl Act {
-    pub fn apply(self, z: &Tensor) -> Tensor {
-        match self {
-            Act::Sigmoid => z.sigmoid(),
-            Act::Tanh => z.tanh(),
-            Act::Relu => z.relu(),
-            Act::Selu => z.selu(),
-        }
-    }
-
-    /// Which units count as saturated: sigmoid within 0.01 of 0 or 1, tanh within 0.01 of -1 or 1,
-    /// ReLU exactly 0, SELU within 1% of its floor -lambda*alpha.
-    pub fn saturated(self, a: &Tensor) -> Tensor {
-        match self {
-            Act::Sigmoid => a.lt(0.01).logical_or(&a.gt(0.99)),
-            Act::Tanh => a.abs().gt(0.99),
-            Act::Relu => a.eq(0.0),
-            Act::Selu => a.lt(-0.99 * SELU_LAMBDA * SELU_ALPHA),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Act::Sigmoid => "sigmoid",
-            Act::Tanh => "tanh",
-            Act::Relu => "relu",
-            Act::Selu => "selu",
-        }
-    }
-
-    /// The range the activations' histograms cover.
-    pub fn range(self) -> (f64, f64) {
-        match self {
-            Act::Sigmoid => (0.0, 1.0),
-            Act::Tanh => (-1.0, 1.0),
-            Act::Relu => (0.0, 4.0),
-            Act::Selu => (-2.0, 4.0),
-        }
-    }
-}
+/// A hidden layer's activation function: the one `hud spirals --net mlp` uses too.
+pub use crate::nets::Activation as Act;
 
 /// How the Linear layers' weights start.
 #[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -246,18 +246,11 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
 /// The saved reference with this run's config, if there is one: the same numbers, and a target with
 /// the same rows (however it was named).
 fn matching_fixture(config: &Config, target: &Target) -> Result<Option<(String, Trace)>> {
-    for fixture in parity::embedded() {
-        if fixture.script()? != Trace::SCRIPT {
-            continue;
-        }
-        let reference: Trace = fixture.parse()?;
+    parity::find_embedded(Trace::SCRIPT, |reference: &Trace| {
         let same_numbers =
             Config { target: config.target.clone(), dim: config.dim, ..reference.config.clone() };
-        if same_numbers == *config && reference.config.target().is_ok_and(|t| t.rows() == target.rows()) {
-            return Ok(Some((fixture.name, reference)));
-        }
-    }
-    Ok(None)
+        same_numbers == *config && reference.config.target().is_ok_and(|t| t.rows() == target.rows())
+    })
 }
 
 /// `--plot`'s file for `epoch`: `encoder.png` gives `encoder_ep00050.png`.

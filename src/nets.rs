@@ -65,8 +65,12 @@ impl NetKind {
     }
 }
 
+/// SELU's constants (Klambauer et al. 2017), as torch.nn.functional.selu uses them.
+pub const SELU_LAMBDA: f64 = 1.0507009873554805;
+pub const SELU_ALPHA: f64 = 1.6732632423543772;
+
 /// A hidden layer's activation function.
-#[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
     #[default]
@@ -83,6 +87,36 @@ impl Activation {
             Activation::Sigmoid => x.sigmoid(),
             Activation::Relu => x.relu(),
             Activation::Selu => x.selu(),
+        }
+    }
+
+    /// Which units count as saturated: sigmoid within 0.01 of 0 or 1, tanh within 0.01 of -1 or 1,
+    /// ReLU exactly 0, SELU within 1% of its floor -lambda*alpha.
+    pub fn saturated(self, a: &Tensor) -> Tensor {
+        match self {
+            Activation::Sigmoid => a.lt(0.01).logical_or(&a.gt(0.99)),
+            Activation::Tanh => a.abs().gt(0.99),
+            Activation::Relu => a.eq(0.0),
+            Activation::Selu => a.lt(-0.99 * SELU_LAMBDA * SELU_ALPHA),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Selu => "selu",
+        }
+    }
+
+    /// The range the activations' histograms cover.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Activation::Sigmoid => (0.0, 1.0),
+            Activation::Tanh => (-1.0, 1.0),
+            Activation::Relu => (0.0, 4.0),
+            Activation::Selu => (-2.0, 4.0),
         }
     }
 

@@ -78,6 +78,23 @@ pub fn embedded() -> Vec<Fixture> {
         .collect()
 }
 
+/// The first fixture built into this binary that `script` made and whose trace `matches`: the saved
+/// PyTorch reference a run can be checked against.
+pub fn find_embedded<T: DeserializeOwned>(
+    script: &str,
+    mut matches: impl FnMut(&T) -> bool,
+) -> Result<Option<(String, T)>> {
+    for fixture in embedded() {
+        if fixture.script()? == script {
+            let reference: T = fixture.parse()?;
+            if matches(&reference) {
+                return Ok(Some((fixture.name, reference)));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// How a replay compared with its reference.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {

@@ -545,7 +545,7 @@ pub fn summary(config: &Config, outcomes: &[SeedOutcome]) -> String {
     let solved: Vec<f64> = outcomes.iter().filter(|o| o.solved).map(|o| o.epochs as f64).collect();
     let accuracies: Vec<f64> = outcomes.iter().map(|o| f64::from(o.accuracy)).collect();
     let shape = match config.net {
-        NetKind::Mlp => format!("mlp {}x{} {:?}", config.layers, config.hid, config.act).to_lowercase(),
+        NetKind::Mlp => format!("mlp {}x{} {}", config.layers, config.hid, config.act.name()),
         net => format!("{} hid {}", net.name(), config.hid),
     };
     format!(

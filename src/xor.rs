@@ -210,15 +210,7 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
 
 /// The saved reference with this config, if there is one.
 fn matching_fixture(config: &Config) -> Result<Option<(String, Trace)>> {
-    for fixture in parity::embedded() {
-        if fixture.script()? == Trace::SCRIPT {
-            let reference: Trace = fixture.parse()?;
-            if reference.config == *config {
-                return Ok(Some((fixture.name, reference)));
-            }
-        }
-    }
-    Ok(None)
+    parity::find_embedded(Trace::SCRIPT, |reference: &Trace| reference.config == *config)
 }
 
 /// The four points in hidden-unit space (`tanh(in_hid(input))`), each labelled with its input and
