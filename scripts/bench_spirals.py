@@ -1,7 +1,7 @@
 """Whole-process benchmark: `hud spirals --net raw --seed 0` against the Python reference (the course's
 spiral_main.py training loop with the assignment's RawNet, fixtures/spirals_reference.py), the same
 run to the same stopping epoch (with the defaults, raw seed 0 never reaches 100% and runs all 99,999
-epochs), alternating, several times each; no pictures on either side. Prints the median and fastest
+epochs), alternating, --runs times each (default once); no pictures on either side. Prints the median and fastest
 wall time, the peak memory (max RSS) of each, and their ratios. Run through `scripts/bench spirals`,
 which builds hud first."""
 import argparse

@@ -129,6 +129,16 @@ fn data(args: &Args) -> Result<(Tensor, Tensor)> {
     Ok((points.inputs, points.targets))
 }
 
+/// Batch norm in training mode needs two points or more to take a variance over.
+fn check_batch(archs: &[Arch], input: &Tensor) -> Result<()> {
+    ensure!(
+        input.size()[0] >= 2 || !archs.iter().any(|a| a.batchnorm),
+        "batch norm needs at least 2 points, and the data has {}",
+        input.size()[0]
+    );
+    Ok(())
+}
+
 /// The networks to compare: --techniques, else each --act with the other flags.
 fn archs(args: &Args, depth: usize) -> Result<Vec<Arch>> {
     let archs: Vec<Arch> = if args.techniques.is_empty() {
@@ -168,6 +178,8 @@ fn check_args(args: &Args) -> Result<()> {
             args.histograms.is_none() && args.trace.is_none(),
             "--histograms and --trace are for single runs, not --table"
         );
+    } else if args.trace.is_some() && archs(args, args.depth)?.len() > 1 {
+        bail!("--trace records one network: name one with --act or --techniques");
     } else if let Some(late) = args.measure_at.iter().find(|&&e| e > args.epochs) {
         bail!("--measure-at {late} is after the last epoch (--epochs {})", args.epochs);
     }
@@ -190,6 +202,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let device = args.device.to_device()?;
     let (input, target) = data(&args)?;
+    check_batch(&archs, &input)?;
     let (input, target) = (input.to_device(device), target.to_device(device));
     let mut measure_at = args.measure_at.clone();
     measure_at.push(args.epochs);
@@ -350,11 +363,19 @@ pub struct Cell {
 }
 
 fn run_table(args: &Args) -> Result<()> {
-    let techniques: Vec<String> = if args.techniques.is_empty() {
+    let given: Vec<String> = if args.techniques.is_empty() {
         TABLE_TECHNIQUES.split(',').map(String::from).collect()
     } else {
         args.techniques.clone()
     };
+    // Each technique under its one canonical name (`relu+bn+kaiming` is `relu+kaiming+bn`), once.
+    let mut techniques: Vec<String> = Vec::new();
+    for t in &given {
+        let name = Arch::parse(t, 1, args.width)?.technique();
+        if !techniques.contains(&name) {
+            techniques.push(name);
+        }
+    }
     ensure!(!args.depths.is_empty(), "--depths is empty");
     let mut archs = Vec::new();
     for t in &techniques {
@@ -370,7 +391,7 @@ fn run_table(args: &Args) -> Result<()> {
     files::check_writable(&out)?;
     files::check_writable(&csv)?;
     let device = args.device.to_device()?;
-    let _ = data(args)?;
+    check_batch(&archs, &data(args)?.0)?;
     let training =
         Training { lr: args.lr, epochs: args.budget, measure_at: vec![], stop_at: Some(args.threshold) };
     let started = Instant::now();
@@ -383,15 +404,15 @@ fn run_table(args: &Args) -> Result<()> {
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    if args.jobs > 1 {
-        tch::set_num_threads(1);
-    }
     let queue = Mutex::new(queue);
     let cells = Mutex::new(Vec::new());
     std::thread::scope(|scope| -> Result<()> {
         let workers: Vec<_> = (0..args.jobs.min(archs.len()))
             .map(|_| {
                 scope.spawn(|| -> Result<()> {
+                    // One intra-op thread per network, whatever --jobs, so that a cell's numbers do not
+                    // depend on how many run at once.
+                    tch::set_num_threads(1);
                     // Tensors cannot be shared between threads: each has its own copy of the data.
                     let (input, target) = data(args)?;
                     let (input, target) = (input.to_device(device), target.to_device(device));
@@ -910,7 +931,9 @@ impl Trace {
 /// and accuracy as "weights".
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
-    let ours = trace_of(&reference.config)?;
+    let mut config = reference.config.clone();
+    config.data = fixture.resolve_path(&config.data);
+    let ours = trace_of(&config)?;
     let mut report = Report::new(&fixture.name, reference.losses.len(), ours.losses.len());
     report.compare_losses(&reference.losses, &ours.losses);
     let (a, b) = (reference.values(), ours.values());

@@ -22,8 +22,8 @@ enum Command {
     Xor(hud::xor::Args),
     /// Train many encoder runs at once (seeds x a grid of sizes and settings) and summarise them
     Sweep(hud::sweep::Args),
-    /// Train PolarNet, RawNet or ShortNet on the twin spirals as spiral_main.py does, and draw the
-    /// output and every hidden unit over the plane
+    /// Train PolarNet, RawNet, ShortNet (or a plain MLP) on the twin spirals as spiral_main.py does,
+    /// and draw the output and every hidden unit over the plane
     Spirals(hud::spirals::Args),
     /// Replay saved PyTorch reference runs and compare them with ours, bit for bit
     Verify(hud::parity::Args),
@@ -48,7 +48,14 @@ fn main() {
             // clap's first line is the `error: ...` itself; of the lines after it (usage, tips), only
             // the possible values are worth keeping.
             let message = e.to_string();
-            let first = message.lines().next().unwrap_or("error: invalid arguments");
+            let mut lines = message.lines();
+            let mut first = lines.next().unwrap_or("error: invalid arguments").to_string();
+            // "the following required arguments were not provided:" names them on the lines below.
+            if first.ends_with(':') {
+                let named: Vec<&str> =
+                    lines.clone().take_while(|l| l.starts_with(' ')).map(str::trim).collect();
+                first = format!("{first} {}", named.join(", "));
+            }
             match message.lines().map(str::trim).find(|l| l.starts_with("[possible values")) {
                 Some(values) => eprintln!("{first} {values}"),
                 None => eprintln!("{first}"),

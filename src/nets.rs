@@ -35,8 +35,9 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::Tensor;
 
-/// The most hidden units per layer, and the most layers, a network may have.
-pub const MAX_HID: i64 = 10_000;
+/// The most hidden units per layer, and the most layers, a network may have (200 layers of 1000
+/// units, with Adam's two moments, take about 2.4 GB).
+pub const MAX_HID: i64 = 1_000;
 pub const MAX_LAYERS: i64 = 200;
 
 /// Which network.
@@ -120,13 +121,23 @@ impl Activation {
         }
     }
 
-    /// The activation value that splits a hidden unit's picture: painted where the unit is above it
-    /// (the course paints tanh units at >= 0).
-    pub fn midpoint(self) -> f64 {
+    /// Where a hidden unit's picture is painted: where the unit is "on", which for every activation
+    /// here is where its net input is positive (the course paints tanh units at activation >= 0).
+    /// ReLU is 0 for every negative input, so it is painted where it is above 0, not at or above.
+    pub fn on(self, activation: &Tensor) -> Tensor {
         match self {
-            Activation::Sigmoid => 0.5,
-            // ReLU and SELU units are "on" where their input is positive.
-            _ => 0.0,
+            Activation::Sigmoid => activation.ge(0.5),
+            Activation::Relu => activation.gt(0.0),
+            Activation::Tanh | Activation::Selu => activation.ge(0.0),
+        }
+    }
+
+    /// What [`Activation::on`] paints, for a picture's key.
+    pub fn on_label(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "activation >= 0.5",
+            Activation::Relu => "activation > 0",
+            Activation::Tanh | Activation::Selu => "activation >= 0",
         }
     }
 }

@@ -62,7 +62,7 @@ impl Fixture {
     /// written (relative to the working folder); names that are not files (`input`, ...) stay.
     pub fn resolve_path(&self, name: &str) -> String {
         match &self.dir {
-            Some(dir) if !crate::targets::NAMES.contains(&name) && dir.join(name).exists() => {
+            Some(dir) if !crate::targets::NAMES.contains(&name) && dir.join(name).is_file() => {
                 dir.join(name).display().to_string()
             }
             _ => name.to_string(),

@@ -9,10 +9,11 @@
 //! of 100 with accuracy exactly 100. Then `graph_output` (`<net>_out.png`) and `graph_hidden` for every
 //! hidden unit (`<net><layer>_<node>.png`), plus one contact sheet per hidden layer.
 //!
-//! The result it should give (CPU, course defaults, bit for bit with PyTorch): `--net polar --seed 0`
-//! reaches 100% at epoch 6700 and `--seed 3` at 4200; `--net short --seed 2` at 3300; `--net raw
-//! --seed 3` at 5300, while raw seeds 0, 1, 2 and 4 stall at loss 0.69 and about 50% for all 100,000
-//! epochs (see the README for settings under which raw learns).
+//! The result it should give (CPU, course defaults, bit for bit with PyTorch on the same machine):
+//! `--net polar --seed 0` reaches 100% at epoch 6700 and `--seed 3` at 4200; with AVX512 kernels
+//! `--net short --seed 2` at 3200 and `--net raw --seed 3` at 6700 (long raw and short runs move with
+//! the CPU's kernel path: raw seed 3 stops at 5200 with AVX2), while raw seeds 0, 1, 2 and 4 stall at
+//! loss 0.69 and about 50% for all 99,999 epochs (see the README for settings under which raw learns).
 
 use crate::device::DeviceArg;
 use crate::files;
@@ -24,7 +25,7 @@ use crate::points::PointSet;
 use crate::region_plot::{self, ContactSheet, Field, Grid, Region};
 use crate::trace::{exact_f32, exact_f32_rows};
 use crate::train::classifier_epoch;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,8 +38,11 @@ pub const ADAM_EPS: f64 = 0.000001;
 pub const WEIGHT_DECAY: f64 = 0.0001;
 /// The DataLoader's batch size: the 194 points in two batches.
 pub const BATCH_SIZE: usize = 97;
+/// The most hidden units whose pictures a run draws.
+pub const MAX_DRAWN_UNITS: i64 = 128;
 
-/// Train PolarNet, RawNet or ShortNet on the twin spirals as spiral_main.py does, and draw them
+/// Train PolarNet, RawNet, ShortNet (or a plain MLP) on the twin spirals as spiral_main.py does, and
+/// draw them
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     #[command(flatten)]
@@ -54,17 +58,17 @@ pub struct Args {
     #[arg(long)]
     pub trace: Option<PathBuf>,
     /// The folder for the pictures (<net>_out.png, <net><layer>_<node>.png, <net><layer>_all.png)
-    #[arg(long, default_value = ".")]
+    #[arg(long, default_value = ".", conflicts_with = "seeds")]
     pub out_dir: PathBuf,
     /// Draw no pictures
-    #[arg(long)]
+    #[arg(long, conflicts_with = "seeds")]
     pub no_plots: bool,
     /// Train this many seeds (from --seed up) instead of one run, in parallel, and summarise them:
     /// how many reach 100%, and when (no pictures)
     #[arg(long, value_name = "N")]
     pub seeds: Option<u64>,
     /// With --seeds: how many runs train at once (default: one per core)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", requires = "seeds")]
     pub jobs: Option<usize>,
     /// Write the course's spirals.csv (built from its rule, byte for byte) to this file, and train
     /// nothing
@@ -189,9 +193,7 @@ pub fn train(
     for epoch in 1..config.epochs {
         let result = classifier_epoch(|x| net.forward(x), &mut params, &batches, &mut optimizer);
         let epoch_result = match result {
-            Err(e) if e.is::<NanOutputs>() => {
-                bail!("the run diverged at epoch {epoch}: {e} (try a smaller --lr or --init)")
-            }
+            Err(e) if e.is::<NanOutputs>() => return Err(Diverged { epoch }.into()),
             result => result?,
         };
         losses.push(epoch_result.loss);
@@ -203,6 +205,20 @@ pub fn train(
     }
     Ok(Run { net, losses, accuracies, _vs: vs })
 }
+
+/// A run's outputs became NaN at this epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Diverged {
+    pub epoch: u64,
+}
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the run diverged at epoch {}: {NanOutputs} (try a smaller --lr or --init)", self.epoch)
+    }
+}
+
+impl std::error::Error for Diverged {}
 
 /// The script's progress line.
 pub fn progress_line(epoch: u64, loss: f32, accuracy: f32) -> String {
@@ -308,6 +324,17 @@ pub fn save_pictures(
     let device = net.layers[0].1.weight.device();
     let pass = tch::no_grad(|| net.pass(&grid.points(device)));
     let name = net.shape.net.name();
+    let ((x0, x1), (y0, y1)) = grid.extent();
+    let outside = rows
+        .iter()
+        .filter(|&&(x, y, _)| !(x0..=x1).contains(&f64::from(x)) || !(y0..=y1).contains(&f64::from(y)));
+    let outside = outside.count();
+    if outside > 0 {
+        eprintln!(
+            "note: {outside} of the {} points lie outside the course's grid ({x0:.2} to {x1:.2} by {y0:.2} to {y1:.2}) and are not drawn",
+            rows.len()
+        );
+    }
     let mut written = Vec::new();
     let mut save = |file: String, picture: &dyn Fn(&Path) -> Result<()>| -> Result<()> {
         let path = out_dir.join(file);
@@ -339,12 +366,13 @@ pub fn save_pictures(
         }
         .save(path)
     })?;
-    let at = net.shape.act.midpoint();
-    let label = format!("activation >= {at}");
+    let act = net.shape.act;
+    let label = act.on_label();
     for (layer, hidden) in pass.hidden.iter().enumerate() {
         let layer = layer + 1;
+        let on = act.on(hidden);
         let units = (0..hidden.size()[1])
-            .map(|node| region_plot::painted_where(&hidden.select(1, node), at))
+            .map(|node| Ok(Vec::<bool>::try_from(on.select(1, node).to_device(Device::Cpu).contiguous())?))
             .collect::<Result<Vec<_>>>()?;
         for (node, unit) in units.iter().enumerate() {
             let title = format!("{name}: hidden layer {layer}, unit {node}, {caption}");
@@ -354,7 +382,7 @@ pub fn save_pictures(
                     grid: &grid,
                     painted: unit,
                     points: &rows,
-                    painted_label: Some(&label),
+                    painted_label: Some(label),
                 }
                 .save(path)
             })?;
@@ -366,7 +394,7 @@ pub fn save_pictures(
                 grid: &grid,
                 units: &units,
                 points: &rows,
-                painted_label: Some(&label),
+                painted_label: Some(label),
             }
             .save(path)
         })?;
@@ -393,6 +421,12 @@ pub fn run(args: Args) -> Result<()> {
         files::check_writable(trace)?;
     }
     if !args.no_plots {
+        let units = config.hid * config.shape().hidden_layers();
+        ensure!(
+            units <= MAX_DRAWN_UNITS,
+            "{units} hidden units are too many to draw (at most {MAX_DRAWN_UNITS}: each is a picture, and the \
+             grid's activations take memory); add --no-plots"
+        );
         ensure!(args.out_dir.is_dir(), "--out-dir {}: no such folder", args.out_dir.display());
         files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
     }
@@ -510,7 +544,7 @@ pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> R
                                 loss: run.losses.last().copied().unwrap_or(f32::NAN),
                                 solved: run.solved(),
                             },
-                            Err(e) if e.to_string().contains("diverged") => {
+                            Err(e) if e.is::<Diverged>() => {
                                 SeedOutcome { seed, epochs: 0, accuracy: 0.0, loss: f32::NAN, solved: false }
                             }
                             Err(e) => return Err(e),
@@ -576,6 +610,11 @@ fn run_seeds(args: &Args, count: u64) -> Result<()> {
     ensure!(count >= 1, "--seeds must be at least 1");
     ensure!(args.trace.is_none(), "--trace records one run; it does not go with --seeds");
     let config = args.network.config(args.seed.unwrap_or(0), args.device);
+    ensure!(
+        config.seed.checked_add(count).is_some(),
+        "--seed {} plus --seeds {count} passes the largest seed",
+        config.seed
+    );
     let threads = match (args.jobs, config.device) {
         (Some(jobs), _) => {
             ensure!(jobs >= 1, "--jobs must be at least 1");

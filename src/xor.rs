@@ -29,6 +29,11 @@ use tch::{nn, Device, Tensor};
 /// The script's stop test, `loss < 0.01`.
 pub const STOP: f64 = 0.01;
 
+/// `loss < 0.01` as PyTorch evaluates it for a float32 loss tensor: in float32, 0.01 rounded first.
+fn below_stop(loss: f32) -> bool {
+    loss < STOP as f32
+}
+
 /// Print a line every this many epochs, as the script does.
 pub const PRINT_EVERY: u64 = 100;
 
@@ -152,7 +157,7 @@ pub fn train(config: &Config, mut after_epoch: impl FnMut(u64, f32) -> Result<()
             losses.push(loss);
             after_epoch(epoch, loss)?;
             // A float32 tensor against a Python float: compared in float32.
-            if loss < STOP as f32 {
+            if below_stop(loss) {
                 return Ok(Run { net, losses, minimum: Minimum::Global });
             }
         }
@@ -312,9 +317,12 @@ mod tests {
 
     #[test]
     fn the_stop_test_is_float32_and_strict() {
-        // f32(0.01) is just above 0.01: a loss of exactly f32(0.01) carries on, one ulp below stops.
-        assert!(0.01f32 >= STOP as f32);
-        assert!(0.01f32.next_down() < STOP as f32);
+        // f32(0.01) = 0.0099999998: below 0.01 in f64, so a comparison in f64 would stop at a loss of
+        // exactly f32(0.01); PyTorch rounds 0.01 to f32 first, finds them equal, and carries on.
+        assert!(f64::from(0.01f32) < STOP);
+        assert!(!below_stop(0.01f32));
+        assert!(below_stop(0.01f32.next_down()));
+        assert!(!below_stop(0.01f32.next_up()));
     }
 
     #[test]

@@ -116,7 +116,8 @@ fn a_tiny_table_prints_every_cell_and_draws_its_heatmap() {
             "--depths",
             "1,3",
             "--techniques",
-            "relu,selu+lecun,relu+kaiming+bn+dense",
+            // The dense network spelt another way: its row is still filled (under its canonical name).
+            "relu,selu+lecun,relu+dense+bn+kaiming",
         ])
         .args(["--budget", "30", "--threshold", "0.6"])
         .current_dir(dir.path())
@@ -127,6 +128,11 @@ fn a_tiny_table_prints_every_cell_and_draws_its_heatmap() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("1 layers") && stdout.contains("3 layers"), "{stdout}");
     assert!(stdout.contains("6 networks in"), "{stdout}");
+    // Every cell of every row has its accuracy printed.
+    for technique in ["relu", "selu+lecun", "relu+kaiming+bn+dense"] {
+        let row = stdout.lines().find(|l| l.starts_with(&format!("{technique} "))).expect(technique);
+        assert_eq!(row.matches('%').count(), 2, "{row}");
+    }
     assert_eq!(files_in(dir.path()), ["depth-table.csv", "depth-table.png"]);
     let mut reader = csv::Reader::from_path(dir.path().join("depth-table.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -170,6 +176,14 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     );
     refuses_in(d, &["depth", "--table", "--histograms", "h.png"], "are for single runs, not --table");
     refuses_in(d, &["depth", "--data", "missing.csv"], "cannot read missing.csv");
+    refuses_in(d, &["depth", "--trace", "t.json"], "--trace records one network");
+    std::fs::write(d.join("one.csv"), "x,y,class\n1,2,0\n").unwrap();
+    refuses_in(
+        d,
+        &["depth", "--data", "one.csv", "--batchnorm", "--act", "relu"],
+        "batch norm needs at least 2 points",
+    );
+    std::fs::remove_file(d.join("one.csv")).unwrap();
     refuses_in(
         d,
         &["depth", "--depth", "4", "--act", "relu", "--lr", "1e30", "--epochs", "5"],
