@@ -197,7 +197,10 @@ pub fn run(args: Args) -> Result<()> {
     let csv = args.csv.clone().unwrap_or_else(|| "depth.csv".into());
     plot::Format::of(&out)?;
     plot::Format::of(&histograms)?;
-    for path in [&out, &histograms, &csv].into_iter().chain(&args.trace) {
+    let outputs: Vec<&std::path::Path> =
+        [&out, &histograms, &csv].into_iter().chain(&args.trace).map(|p| p.as_path()).collect();
+    files::check_distinct(&outputs)?;
+    for path in outputs {
         files::check_writable(path)?;
     }
     let device = args.device.to_device()?;
@@ -388,6 +391,7 @@ fn run_table(args: &Args) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| "depth-table.png".into());
     let csv = args.csv.clone().unwrap_or_else(|| "depth-table.csv".into());
     plot::Format::of(&out)?;
+    files::check_distinct(&[&out, &csv])?;
     files::check_writable(&out)?;
     files::check_writable(&csv)?;
     let device = args.device.to_device()?;

@@ -28,6 +28,23 @@ pub fn check_writable(path: &Path) -> Result<()> {
     temp_file_beside(path).map(drop)
 }
 
+/// Fails when two of a run's outputs name the same file (`x.png` and `./x.png` included), which
+/// would leave only the last one written.
+pub fn check_distinct(paths: &[&Path]) -> Result<()> {
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    for path in paths {
+        let absolute =
+            std::path::absolute(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let normal: std::path::PathBuf =
+            absolute.components().filter(|c| *c != std::path::Component::CurDir).collect();
+        if seen.contains(&normal) {
+            return Err(anyhow!("two outputs are both {}", path.display()));
+        }
+        seen.push(normal);
+    }
+    Ok(())
+}
+
 /// Writes `contents` to a temporary file beside `path`, then renames it over `path`, so that a reader
 /// never sees a half-written file and a failure leaves none behind.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
@@ -55,5 +72,12 @@ mod tests {
         assert!(check_writable(&missing).is_err());
         assert!(check_writable(dir.path()).unwrap_err().to_string().contains("is a folder"));
         assert!(check_writable(&path).is_ok());
+    }
+
+    #[test]
+    fn outputs_must_name_different_files() {
+        let (a, b, c) = (Path::new("x.png"), Path::new("./x.png"), Path::new("y.png"));
+        assert!(check_distinct(&[a, c]).is_ok());
+        assert!(check_distinct(&[a, c, b]).unwrap_err().to_string().contains("two outputs are both ./x.png"));
     }
 }

@@ -177,6 +177,11 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     refuses_in(d, &["depth", "--table", "--histograms", "h.png"], "are for single runs, not --table");
     refuses_in(d, &["depth", "--data", "missing.csv"], "cannot read missing.csv");
     refuses_in(d, &["depth", "--trace", "t.json"], "--trace records one network");
+    refuses_in(
+        d,
+        &["depth", "--act", "relu", "--out", "d.png", "--histograms", "./d.png"],
+        "two outputs are both ./d.png",
+    );
     std::fs::write(d.join("one.csv"), "x,y,class\n1,2,0\n").unwrap();
     refuses_in(
         d,
