@@ -14,12 +14,12 @@
 //! (`xavier_uniform_`, `kaiming_normal_(nonlinearity='relu')`, or LeCun's
 //! `kaiming_normal_(nonlinearity='linear')`) and its bias zeroed. Built on the CPU, then moved.
 
-use crate::model::{seeded, Linear};
+use crate::model::{mean_bce, seeded, Linear, NanOutputs};
 use crate::optim::Adam;
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
-use tch::{Device, Kind, Reduction, Tensor};
+use tch::{Device, Kind, Tensor};
 
 /// The most hidden layers a network may have.
 pub const MAX_DEPTH: usize = 200;
@@ -474,11 +474,13 @@ pub fn train(
     let weight_index: Vec<usize> = (0..net.arch.depth).map(|i| 2 * i).chain([params.len() - 2]).collect();
     for epoch in 0..=training.epochs {
         let pass = net.forward(input);
-        if pass.output.isnan().any().int64_value(&[]) != 0 {
-            run.diverged_at = Some(epoch);
-            break;
-        }
-        let loss = pass.output.binary_cross_entropy(target, None::<Tensor>, Reduction::Mean);
+        let loss = match mean_bce(&pass.output, target) {
+            Err(e) if e.is::<NanOutputs>() => {
+                run.diverged_at = Some(epoch);
+                break;
+            }
+            loss => loss?,
+        };
         let accuracy = tch::no_grad(|| {
             pass.output.ge(0.5).to_kind(Kind::Float).eq_tensor(target).to_kind(Kind::Float).mean(None)
         });
@@ -518,6 +520,7 @@ pub fn train(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::Reduction;
 
     fn spirals() -> (Tensor, Tensor) {
         let points = crate::points::PointSet::twin_spirals();

@@ -98,19 +98,7 @@ impl EncModel {
         let _no_grad = tch::no_grad_guard();
         let hidden = self.hidden(input);
         let output = self.hid_out.forward(&hidden).sigmoid();
-        let has_nan = || output.isnan().any().int64_value(&[]) != 0;
-        // On CUDA binary_cross_entropy checks its input with a device-side assert, which would wreck
-        // the CUDA context: look first. On the CPU it returns an error, and only then do we look.
-        if output.device().is_cuda() && has_nan() {
-            return Err(NanOutputs.into());
-        }
-        let loss = output.f_binary_cross_entropy(target, None::<Tensor>, Reduction::Mean).map_err(|e| {
-            if has_nan() {
-                NanOutputs.into()
-            } else {
-                crate::libtorch_error(&e.to_string())
-            }
-        })?;
+        let loss = mean_bce(&output, target)?;
         let grad_output =
             output.binary_cross_entropy_backward(&loss.ones_like(), target, None::<Tensor>, Reduction::Mean);
         let grad_out_sum = Tensor::sigmoid_backward(&grad_output, &output);
@@ -137,6 +125,23 @@ impl EncModel {
             (&self.in_hid.weight + bias).tanh()
         })
     }
+}
+
+/// `F.binary_cross_entropy(output, target)` (the mean), or [`NanOutputs`] when the outputs are NaN.
+pub fn mean_bce(output: &Tensor, target: &Tensor) -> Result<Tensor> {
+    let has_nan = || output.isnan().any().int64_value(&[]) != 0;
+    // On CUDA binary_cross_entropy checks its input with a device-side assert, which would wreck the
+    // CUDA context: look first. On the CPU it returns an error, and only then do we look.
+    if output.device().is_cuda() && has_nan() {
+        return Err(NanOutputs.into());
+    }
+    output.f_binary_cross_entropy(target, None::<Tensor>, Reduction::Mean).map_err(|e| {
+        if has_nan() {
+            NanOutputs.into()
+        } else {
+            crate::libtorch_error(&e.to_string())
+        }
+    })
 }
 
 /// `at::sum_to(grad, bias.sizes())` for a bias broadcast over the batch: `sum(0, keepdim=true)`, viewed.

@@ -7,7 +7,7 @@
 //! compares the f32 loss with `stop` rounded to f32, as PyTorch compares a float tensor with a Python
 //! float; before the first epoch the script's `loss = 1.0` is a Python float, compared in f64.
 
-use crate::model::{EncModel, NanOutputs};
+use crate::model::{mean_bce, EncModel, NanOutputs};
 use crate::optim::Sgd;
 use anyhow::{bail, Result};
 use tch::Tensor;
@@ -93,14 +93,7 @@ pub fn classifier_epoch(
     let (mut loss, mut correct, mut total) = (None, None::<Tensor>, 0i64);
     for (input, target) in batches {
         let output = forward(input);
-        let has_nan = || output.isnan().any().int64_value(&[]) != 0;
-        // As in EncModel::loss_and_gradients: CUDA's kernel asserts on NaN inputs, so look first there.
-        if output.device().is_cuda() && has_nan() {
-            return Err(NanOutputs.into());
-        }
-        let batch_loss = output
-            .f_binary_cross_entropy(target, None::<Tensor>, tch::Reduction::Mean)
-            .map_err(|e| if has_nan() { NanOutputs.into() } else { crate::libtorch_error(&e.to_string()) })?;
+        let batch_loss = mean_bce(&output, target)?;
         let grads = Tensor::run_backward(&[&batch_loss], &*params, false, false);
         optimizer.step(params, &grads)?;
         tch::no_grad(|| {
