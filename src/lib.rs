@@ -29,6 +29,7 @@ pub mod points;
 pub mod region_plot;
 pub mod space_plot;
 pub mod spirals;
+pub mod stats;
 pub mod sweep;
 pub mod symmetry;
 pub mod targets;

@@ -589,21 +589,9 @@ pub fn summary(config: &Config, outcomes: &[SeedOutcome]) -> String {
         config.epochs.saturating_sub(1),
         outcomes.len(),
         solved.len(),
-        median(&solved).map_or("-".to_string(), |m| m.to_string()),
-        median(&accuracies).unwrap_or(0.0),
+        crate::stats::median(&solved).map_or("-".to_string(), |m| m.to_string()),
+        crate::stats::median(&accuracies).unwrap_or(0.0),
     )
-}
-
-/// The middle value (the mean of the two middle ones for an even count).
-fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
 }
 
 fn run_seeds(args: &Args, count: u64) -> Result<()> {
@@ -664,7 +652,5 @@ mod tests {
             summary(&config, &outcomes),
             "raw hid 20, init 0.3, lr 0.01, 20000 epochs: 3 runs, 2 reach 100%, median epochs 2150, median final accuracy 100.00%"
         );
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
     }
 }

@@ -665,17 +665,11 @@ pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
     Ok((spec, part, rows))
 }
 
+/// The quartiles of `sorted` (ascending), as numpy.percentile gives them.
 fn quartiles(sorted: &[u64]) -> Option<[f64; 3]> {
-    if sorted.is_empty() {
-        return None;
-    }
-    // numpy.percentile's default (linear interpolation between the closest ranks).
-    let at = |q: f64| {
-        let position = q * (sorted.len() - 1) as f64;
-        let (low, high) = (position.floor() as usize, position.ceil() as usize);
-        sorted[low] as f64 + (sorted[high] as f64 - sorted[low] as f64) * (position - low as f64)
-    };
-    Some([at(0.25), at(0.5), at(0.75)])
+    let sorted: Vec<f64> = sorted.iter().map(|&e| e as f64).collect();
+    let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::stats::percentile(&sorted, q));
+    Some([q1?, q2?, q3?])
 }
 
 /// The rows of each configuration, in run order.
