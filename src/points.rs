@@ -7,7 +7,7 @@
 
 use anyhow::{bail, ensure, Context, Result};
 use std::path::Path;
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 /// sha1 of the course's `spirals.csv`, which [`twin_spirals_csv`] reproduces.
 pub const SPIRALS_SHA1: &str = "6e14da6cb3e509586dabce4d21825d520fd4ad5d";
@@ -127,18 +127,6 @@ impl PointSet {
             })
             .collect()
     }
-}
-
-impl Clone for PointSet {
-    fn clone(&self) -> Self {
-        PointSet { inputs: self.inputs.copy(), targets: self.targets.copy() }
-    }
-}
-
-/// A float tensor on the CPU from rows of f32, for tests and callers building sets by hand.
-pub fn tensor_2d(rows: &[[f32; 2]]) -> Tensor {
-    let flat: Vec<f32> = rows.iter().flatten().copied().collect();
-    Tensor::from_slice(&flat).view([rows.len() as i64, 2]).to_kind(Kind::Float)
 }
 
 #[cfg(test)]

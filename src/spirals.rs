@@ -439,9 +439,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     })?;
-    let trace = Trace::of(&config, &run)?;
     if let Some(path) = &args.trace {
-        let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
+        let json = serde_json::to_string(&Trace::of(&config, &run)?).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;
     }
     let epochs = run.losses.len();
