@@ -9,33 +9,28 @@
 #include <cstdlib>
 #include <cstring>
 
+// Runs `op`, turning a C++ exception into the message for Rust (nullptr when it succeeded).
+template <class Op> static char *guarded(Op op) {
+  try {
+    op();
+    return nullptr;
+  } catch (const std::exception &e) {
+    return strdup(e.what());
+  }
+}
+
 extern "C" {
 
 char *hud_add_scaled_(at::Tensor *self, const at::Tensor *other, double alpha) {
-  try {
-    self->add_(*other, alpha);
-    return nullptr;
-  } catch (const std::exception &e) {
-    return strdup(e.what());
-  }
+  return guarded([&] { self->add_(*other, alpha); });
 }
 
 char *hud_addcmul_(at::Tensor *self, const at::Tensor *a, const at::Tensor *b, double value) {
-  try {
-    self->addcmul_(*a, *b, value);
-    return nullptr;
-  } catch (const std::exception &e) {
-    return strdup(e.what());
-  }
+  return guarded([&] { self->addcmul_(*a, *b, value); });
 }
 
 char *hud_addcdiv_(at::Tensor *self, const at::Tensor *a, const at::Tensor *b, double value) {
-  try {
-    self->addcdiv_(*a, *b, value);
-    return nullptr;
-  } catch (const std::exception &e) {
-    return strdup(e.what());
-  }
+  return guarded([&] { self->addcdiv_(*a, *b, value); });
 }
 
 // How many floats one of ATen's CPU vector registers holds, for the capability its kernels were
