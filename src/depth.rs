@@ -31,7 +31,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Instant;
 use tch::{Device, Kind, Tensor};
 
@@ -402,41 +401,27 @@ fn run_table(args: &Args) -> Result<()> {
     // The deepest networks first, so that the last to finish are short ones.
     let mut queue: Vec<Arch> = archs.clone();
     queue.sort_by_key(|a| (std::cmp::Reverse(a.depth), a.skip != Skip::Dense));
-    queue.reverse();
     let bar = ProgressBar::new(archs.len() as u64).with_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} networks trained  {msg}")
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let queue = Mutex::new(queue);
-    let cells = Mutex::new(Vec::new());
-    std::thread::scope(|scope| -> Result<()> {
-        let workers: Vec<_> = (0..args.jobs.min(archs.len()))
-            .map(|_| {
-                scope.spawn(|| -> Result<()> {
-                    // One intra-op thread per network, whatever --jobs, so that a cell's numbers do not
-                    // depend on how many run at once.
-                    tch::set_num_threads(1);
-                    // Tensors cannot be shared between threads: each has its own copy of the data.
-                    let (input, target) = data(args)?;
-                    let (input, target) = (input.to_device(device), target.to_device(device));
-                    loop {
-                        let Some(arch) = queue.lock().unwrap().pop() else { return Ok(()) };
-                        let cell = train_cell(arch, args, &input, &target, &training, device)?;
-                        bar.set_message(format!("{} x{}", arch.technique(), arch.depth));
-                        bar.inc(1);
-                        cells.lock().unwrap().push(cell);
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            worker.join().map_err(|_| anyhow::anyhow!("a training thread panicked"))??;
-        }
-        Ok(())
-    })?;
+    let mut cells = crate::train::on_workers(
+        queue,
+        args.jobs,
+        // Tensors cannot be shared between threads: each has its own copy of the data.
+        || {
+            let (input, target) = data(args)?;
+            Ok((input.to_device(device), target.to_device(device)))
+        },
+        |(input, target), arch| {
+            let cell = train_cell(arch, args, input, target, &training, device)?;
+            bar.set_message(format!("{} x{}", arch.technique(), arch.depth));
+            bar.inc(1);
+            Ok(cell)
+        },
+    )?;
     bar.finish_and_clear();
-    let mut cells = cells.into_inner().unwrap();
     let order = |a: &Arch| archs.iter().position(|b| b == a).unwrap_or(usize::MAX);
     cells.sort_by_key(|c| order(&c.arch));
     let seconds = started.elapsed().as_secs_f64();

@@ -520,55 +520,32 @@ pub struct SeedOutcome {
 pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> Result<Vec<SeedOutcome>> {
     config.points()?;
     let device = config.device.to_device()?;
-    let next = std::sync::atomic::AtomicU64::new(first);
-    let outcomes = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| -> Result<()> {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                scope.spawn(|| -> Result<()> {
-                    tch::set_num_threads(1);
-                    // Tensors are not shared between threads: each worker loads its own points.
-                    let points = config.points()?;
-                    loop {
-                        let seed = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        if seed >= first + count {
-                            return Ok(());
-                        }
-                        let config = Config { seed, ..config.clone() };
-                        let outcome = match train(&config, &points, device, |_, _, _| Ok(())) {
-                            Ok(run) => SeedOutcome {
-                                seed,
-                                epochs: run.losses.len(),
-                                accuracy: run.accuracies.last().copied().unwrap_or(0.0),
-                                loss: run.losses.last().copied().unwrap_or(f32::NAN),
-                                solved: run.solved(),
-                            },
-                            Err(e) if e.is::<Diverged>() => {
-                                SeedOutcome { seed, epochs: 0, accuracy: 0.0, loss: f32::NAN, solved: false }
-                            }
-                            Err(e) => return Err(e),
-                        };
-                        eprintln!(
-                            "seed {seed}: {} after {} epochs (loss {:.4})",
-                            if outcome.solved {
-                                "100%".to_string()
-                            } else {
-                                format!("{:.2}%", outcome.accuracy)
-                            },
-                            outcome.epochs,
-                            outcome.loss
-                        );
-                        outcomes.lock().unwrap().push(outcome);
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            worker.join().expect("a training thread panicked")?;
-        }
-        Ok(())
-    })?;
-    let mut outcomes = outcomes.into_inner().unwrap();
+    let seeds: Vec<u64> = (first..first + count).collect();
+    let mut outcomes = crate::train::on_workers(
+        seeds,
+        threads,
+        || config.points(),
+        |points, seed| {
+            let config = Config { seed, ..config.clone() };
+            let outcome = match train(&config, points, device, |_, _, _| Ok(())) {
+                Ok(run) => SeedOutcome {
+                    seed,
+                    epochs: run.losses.len(),
+                    accuracy: run.accuracies.last().copied().unwrap_or(0.0),
+                    loss: run.losses.last().copied().unwrap_or(f32::NAN),
+                    solved: run.solved(),
+                },
+                Err(e) if e.is::<Diverged>() => {
+                    SeedOutcome { seed, epochs: 0, accuracy: 0.0, loss: f32::NAN, solved: false }
+                }
+                Err(e) => return Err(e),
+            };
+            let result =
+                if outcome.solved { "100%".to_string() } else { format!("{:.2}%", outcome.accuracy) };
+            eprintln!("seed {seed}: {result} after {} epochs (loss {:.4})", outcome.epochs, outcome.loss);
+            Ok(outcome)
+        },
+    )?;
     outcomes.sort_by_key(|o| o.seed);
     Ok(outcomes)
 }

@@ -118,6 +118,41 @@ pub fn classifier_epoch(
     Ok(ClassifierEpoch { loss: f32::try_from(&loss)?, accuracy: f32::try_from(&accuracy)? })
 }
 
+/// Runs `work` on every item, on `jobs` threads. Each thread has one intra-op thread of its own, so
+/// that a run computes exactly as it does alone whatever runs beside it, and its own `state` (data
+/// loaded by `state()`: tensors cannot be shared between threads). Items are taken in order; the
+/// results come back in the order they finish. The first error ends the work.
+pub fn on_workers<I: Send, S, T: Send>(
+    items: Vec<I>,
+    jobs: usize,
+    state: impl Fn() -> Result<S> + Sync,
+    work: impl Fn(&S, I) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let workers = jobs.clamp(1, items.len().max(1));
+    let queue = std::sync::Mutex::new(items.into_iter());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| -> Result<()> {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    tch::set_num_threads(1);
+                    let state = state()?;
+                    loop {
+                        let Some(item) = queue.lock().unwrap().next() else { return Ok(()) };
+                        let result = work(&state, item)?;
+                        results.lock().unwrap().push(result);
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().map_err(|_| anyhow::anyhow!("a training thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok(results.into_inner().unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +166,25 @@ mod tests {
         assert!(above_stop(0.1f32.next_up(), 0.1));
         assert!(!above_stop(0.02, 0.02) && above_stop(f32::MIN_POSITIVE, 0.0) && !above_stop(0.0, 0.0));
         assert!(starts(0.99) && !starts(1.0));
+    }
+
+    #[test]
+    fn workers_do_every_item_once_and_pass_errors_on() {
+        let mut done = on_workers((0..20).collect(), 3, || Ok(10), |add, i: i32| Ok(i + add)).unwrap();
+        done.sort_unstable();
+        assert_eq!(done, (10..30).collect::<Vec<_>>());
+        assert!(on_workers(Vec::<i32>::new(), 4, || Ok(()), |_, i| Ok(i)).unwrap().is_empty());
+        let err = on_workers(
+            (0..5).collect(),
+            2,
+            || Ok(()),
+            |_, i: i32| {
+                anyhow::ensure!(i != 3, "item 3 failed");
+                Ok(i)
+            },
+        );
+        assert_eq!(err.unwrap_err().to_string(), "item 3 failed");
+        let state_err = on_workers(vec![1], 1, || anyhow::bail!("no data"), |_: &(), i: i32| Ok(i));
+        assert_eq!(state_err.unwrap_err().to_string(), "no data");
     }
 }
