@@ -285,27 +285,20 @@ pub fn init_sweep(
     }
     let schedule = batched::Schedule { hid: config.hid, epochs, stop: config.stop };
     let threads = threads.clamp(1, specs.len());
-    let outcomes = std::thread::scope(|scope| -> Result<Vec<(usize, batched::Outcome)>> {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                let (schedule, specs) = (&schedule, &specs);
-                scope.spawn(move || -> Result<Vec<(usize, batched::Outcome)>> {
-                    // As in hud sweep: one intra-op thread per worker, so that each run rounds as a
-                    // lone run does.
-                    tch::set_num_threads(1);
-                    let mine: Vec<usize> = (t..specs.len()).step_by(threads).collect();
-                    let batch: Vec<RunSpec> = mine.iter().map(|&i| specs[i]).collect();
-                    let result = batched::train(target, schedule, &batch, &[], Device::Cpu, |_, _| {})?;
-                    Ok(mine.into_iter().zip(result.outcomes).collect())
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for worker in workers {
-            all.extend(worker.join().map_err(|e| anyhow::anyhow!("a training thread panicked: {e:?}"))??);
-        }
-        Ok(all)
-    })?;
+    // One batch per worker, every `threads`-th run, each on one intra-op thread as in hud sweep, so
+    // that each run rounds as a lone run does.
+    let parts: Vec<Vec<usize>> = (0..threads).map(|t| (t..specs.len()).step_by(threads).collect()).collect();
+    let batches = crate::train::on_workers(
+        parts,
+        threads,
+        || Ok(()),
+        |_, mine| {
+            let batch: Vec<RunSpec> = mine.iter().map(|&i| specs[i]).collect();
+            let result = batched::train(target, &schedule, &batch, &[], Device::Cpu, |_, _| {})?;
+            Ok(mine.into_iter().zip(result.outcomes).collect::<Vec<_>>())
+        },
+    )?;
+    let outcomes: Vec<(usize, batched::Outcome)> = batches.into_iter().flatten().collect();
     let mut rows: Vec<InitRow> = inits
         .iter()
         .map(|&init| InitRow { init, runs: seeds as usize, converged: Vec::new(), diverged: 0, correct: 0 })
