@@ -12,8 +12,9 @@
 //! single run's `addmm`/`mm`, so the batched products are written out elementwise in the single run's
 //! order: MKL's sgemm (most shapes) is a chain of fused multiply-adds in index order, which `addcmul`
 //! reproduces; ATen's own loop (taken for small shapes, e.g. fewer than 4 outputs) rounds each product
-//! and sums even and odd terms apart. [`Products::calibrate`] finds which one each product uses by
-//! trying both. The input is the identity, so `input @ W.t()` is `W.t()` exactly, and its weight
+//! and sums even and odd terms apart; in the portable kernels (MKL's COMPATIBLE branch, ATen's scalar
+//! loops) each product is rounded and added in index order. [`Products::calibrate`] finds which one
+//! each product uses by trying them all. The input is the identity, so `input @ W.t()` is `W.t()` exactly, and its weight
 //! gradient is the transposed back-propagated gradient. `sigmoid` rounds differently in a kernel's
 //! vector loop and its scalar tail, so each run's outputs go through the same split as a lone run's
 //! ([`crate::ops::sigmoid_per_run`]); every other operation is elementwise with one rounding, or a
@@ -156,6 +157,9 @@ pub enum Rounding {
     /// ATen's own small-matrix loop: each product rounded, the even-indexed and the odd-indexed ones
     /// summed separately in index order, then the two sums added (for two terms, `p0 + p1`).
     TwoLaneSum,
+    /// MKL's COMPATIBLE branch (the portable kernels) and ATen's scalar loops: each product rounded,
+    /// then added in index order.
+    Sequential,
 }
 
 impl Rounding {
@@ -168,6 +172,12 @@ impl Rounding {
             Rounding::FusedChain => {
                 for (a, b) in terms {
                     let _ = acc.addcmul_(&a, &b);
+                }
+                acc
+            }
+            Rounding::Sequential => {
+                for (a, b) in terms {
+                    let _ = acc.g_add_(&(a * b));
                 }
                 acc
             }
@@ -193,7 +203,7 @@ impl Rounding {
 /// How the single run's three matrix products round, found by trying them. Which kernel libtorch picks
 /// for `addmm`/`mm` depends on the shapes and strides (MKL's sgemm for most; ATen's own loops where a
 /// dimension is small, e.g. fewer than 4 outputs; matrix-vector code for K = 1), so rather than
-/// restate those rules, each product is computed both ways on random numbers and compared with the call
+/// restate those rules, each product is computed every way on random numbers and compared with the call
 /// the single run makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Products {
@@ -203,7 +213,7 @@ pub struct Products {
     pub grad_out_weight: Rounding,
     /// `grad.mm(hid_out.weight)`, contracted over the M outputs.
     pub grad_hidden: Rounding,
-    /// Whether all three matched one of the two roundings exactly.
+    /// Whether all three matched one of the roundings exactly.
     pub exact: bool,
     /// Per-run sums as chains of elementwise adds in index order, rather than reduction kernels. On
     /// the CPU the reduction kernels sum each run as the single run does, whatever the batch; on a GPU
@@ -232,7 +242,7 @@ impl Products {
         });
         let find = |single: &dyn Fn(&[Tensor; 4]) -> Tensor,
                     batched: &dyn Fn(&[Tensor; 4], Rounding) -> Tensor| {
-            [Rounding::FusedChain, Rounding::TwoLaneSum].into_iter().find(|&rounding| {
+            [Rounding::FusedChain, Rounding::TwoLaneSum, Rounding::Sequential].into_iter().find(|&rounding| {
                 trials.iter().all(|t| single(t).equal(&batched(t, rounding).squeeze_dim(0)))
             })
         };

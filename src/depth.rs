@@ -890,6 +890,9 @@ pub struct Trace {
     #[serde(with = "crate::trace::exact_f32")]
     pub accuracies: Vec<f32>,
     pub measurements: Vec<Measurement>,
+    /// The kernels the run computed with (absent from traces made before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<crate::kernels::Kernels>,
 }
 
 impl Trace {
@@ -906,6 +909,7 @@ impl Trace {
                 .iter()
                 .map(|(epoch, layers)| Measurement { epoch: *epoch, layers: layers.clone() })
                 .collect(),
+            kernels: Some(crate::kernels::Kernels::here()),
         }
     }
 

@@ -18,6 +18,8 @@ pub mod encoder;
 pub mod exercises;
 pub mod figure;
 pub mod files;
+pub mod kernels;
+pub mod live;
 pub mod model;
 pub mod nets;
 pub mod nonlinearity;

@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "hud", version)]
 struct Cli {
+    /// Compute in the portable kernels (ATen's scalar kernels, MKL COMPATIBLE, one thread), whose
+    /// numbers are the same on every x86-64 CPU and are those of the saved PyTorch fixtures and of the
+    /// README's figures; without it, this CPU's own (faster) kernels
+    #[arg(long, global = true)]
+    portable: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,6 +68,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Before anything touches libtorch: its kernels are chosen at its first dispatch.
+    if cli.portable {
+        if let Err(e) = hud::kernels::reexec_portable() {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
     let result = match cli.command {
         Command::Encoder(args) => hud::encoder::run(args),
         Command::Exercises(args) => hud::exercises::run(args),

@@ -8,6 +8,8 @@
 #include <ATen/core/Tensor.h>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
+#include <torch/headeronly/version.h>
 
 // Runs `op`, turning a C++ exception into the message for Rust (nullptr when it succeeded).
 template <class Op> static char *guarded(Op op) {
@@ -38,6 +40,22 @@ char *hud_addcdiv_(at::Tensor *self, const at::Tensor *a, const at::Tensor *b, d
 int hud_cpu_float_lanes() {
   const std::string capability = at::get_cpu_capability();
   return capability == "AVX512" ? 16 : 8;
+}
+
+// The CPU capability ATen dispatches its kernels to: "DEFAULT", "AVX2", "AVX512" (as Python's
+// torch.backends.cpu.get_cpu_capability() says). Fixed at the first dispatch, from ATEN_CPU_CAPABILITY.
+char *hud_cpu_capability() { return strdup(at::get_cpu_capability().c_str()); }
+
+// The version of the libtorch this binary runs with, e.g. "2.11.0".
+const char *hud_torch_version() { return TORCH_VERSION; }
+
+// MKL's conditional-numerical-reproducibility branch in force (mkl_cbwr_get(MKL_CBWR_BRANCH): 1 off,
+// 2 AUTO, 3 COMPATIBLE, ...), read through the MKL service function libtorch_cpu exports; -1 when this
+// libtorch has no MKL. MKL fixes it from MKL_CBWR at its first call.
+int hud_mkl_cbwr_branch() {
+  using Get = int (*)(int);
+  auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "mkl_serv_cbwr_get"));
+  return get ? get(1) : -1;
 }
 
 void hud_free_error(char *message) { free(message); }

@@ -3,10 +3,16 @@
 //!
 //! Each fixture is a trace whose `"script"` names the ported script that replays it; every fixture
 //! under `fixtures/` is built into the binary, so `hud verify` and `hud encoder`'s check need no files.
+//!
+//! A fixture records the kernels it was made in ([`Kernels`]); PyTorch's numbers are reproducible only
+//! in the same kernels, so `hud verify` replays each fixture in its own kernels (in a child process with
+//! their environment where this one has others) and compares exactly only like with like. The saved
+//! fixtures are made in the portable kernels, which any x86-64 CPU has.
 
-use anyhow::{bail, Context, Result};
+use crate::kernels::Kernels;
+use anyhow::{bail, ensure, Context, Result};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +49,16 @@ impl Fixture {
             text: Cow::Owned(text),
             dir: path.parent().map(Path::to_path_buf),
         })
+    }
+
+    /// The kernels the fixture was made in, where it records them.
+    pub fn kernels(&self) -> Result<Option<Kernels>> {
+        #[derive(Deserialize)]
+        struct Head {
+            #[serde(default)]
+            kernels: Option<Kernels>,
+        }
+        Ok(self.parse::<Head>()?.kernels)
     }
 
     /// The script whose trace this is.
@@ -96,7 +112,7 @@ pub fn find_embedded<T: DeserializeOwned>(
 }
 
 /// How a replay compared with its reference.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub name: String,
     pub epochs_reference: usize,
@@ -194,15 +210,132 @@ fn format_diff(diff: f64) -> String {
     }
 }
 
-/// Replay saved PyTorch reference runs and compare them with ours, bit for bit.
+/// What `hud <script>` says of its run when a saved reference `name` has its config: compared bit for
+/// bit where the run computed in the reference's kernels; otherwise that it was not, and the command
+/// that checks it (never "differs" where only the kernels differ).
+pub fn run_line(
+    name: &str,
+    reference: Option<&Kernels>,
+    epochs: u64,
+    compare: impl FnOnce() -> Report,
+) -> String {
+    let here = Kernels::here();
+    let exact = |in_kernels: &str| {
+        format!("parity: reproduces the PyTorch reference {name} exactly ({epochs} epochs, every loss and weight bit for bit{in_kernels})")
+    };
+    match reference {
+        Some(kernels) if kernels.same_numbers_as(&here) => {
+            let report = compare();
+            if report.exact() {
+                exact(&format!(", in {}", here.describe()))
+            } else {
+                format!(
+                    "parity: DIFFERS from the PyTorch reference {name}, made in the same kernels ({}): {}",
+                    here.describe(),
+                    report.summary()
+                )
+            }
+        }
+        Some(kernels) => format!(
+            "parity: not compared with the PyTorch reference {name}, made in {}: this run computed in {}, which \
+             round differently. To check this run exactly: `{}`; to compare hud with this machine's PyTorch in \
+             its own kernels: `hud verify --live`",
+            kernels.describe(),
+            here.describe(),
+            portable_command()
+        ),
+        None => {
+            let report = compare();
+            if report.exact() {
+                exact(" (the reference does not record its kernels)")
+            } else {
+                format!(
+                    "parity: not compared: the PyTorch reference {name} does not record the kernels it was made in, and \
+                     this run's ({}) give other numbers ({}); remake it with its generator's --portable",
+                    here.describe(),
+                    report.summary()
+                )
+            }
+        }
+    }
+}
+
+/// This command again, in the portable kernels: `hud encoder --seed 0 --portable`.
+fn portable_command() -> String {
+    let quote = |arg: String| {
+        if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+            arg
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        }
+    };
+    let args: Vec<String> = std::env::args().skip(1).map(quote).collect();
+    format!("hud {} --portable", args.join(" "))
+}
+
+/// Replay saved PyTorch reference runs and compare them with ours, bit for bit, each in the kernels it
+/// was made in.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     /// Fixture files (traces written by a reference generator); without any, every fixture saved in
     /// fixtures/ when hud was built
     pub fixtures: Vec<PathBuf>,
+    /// Run the reference generators with this machine's PyTorch now, in its own kernels and thread
+    /// count, for each script's standard configs, and compare hud run the same way
+    #[arg(long, conflicts_with = "fixtures")]
+    pub live: bool,
+    /// The Python with torch 2.11.0 that --live runs [default: $HUD_PYTHON, else python3]
+    #[arg(long, requires = "live")]
+    pub python: Option<PathBuf>,
+    /// Replay the fixtures in this process only and print one JSON line each (how `hud verify` checks
+    /// fixtures made in other kernels than its own: `embedded:NAME` names a built-in fixture)
+    #[arg(long, hide = true)]
+    pub child: bool,
 }
 
-/// Replays one fixture with the script that made it.
+/// Where a fixture comes from: built into hud, or a file.
+#[derive(Clone, Debug)]
+enum Source {
+    Embedded(String),
+    File(PathBuf),
+}
+
+const EMBEDDED_PREFIX: &str = "embedded:";
+
+impl Source {
+    fn of_arg(arg: &Path) -> Source {
+        match arg.to_str().and_then(|a| a.strip_prefix(EMBEDDED_PREFIX)) {
+            Some(name) => Source::Embedded(name.to_string()),
+            None => Source::File(arg.to_path_buf()),
+        }
+    }
+
+    fn arg(&self) -> std::ffi::OsString {
+        match self {
+            Source::Embedded(name) => format!("{EMBEDDED_PREFIX}{name}").into(),
+            Source::File(path) => path.clone().into_os_string(),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Source::Embedded(name) => name.clone(),
+            Source::File(path) => path.display().to_string(),
+        }
+    }
+
+    fn load(&self) -> Result<Fixture> {
+        match self {
+            Source::Embedded(name) => embedded()
+                .into_iter()
+                .find(|f| f.name == *name)
+                .with_context(|| format!("no fixture called {name} is built into hud")),
+            Source::File(path) => Fixture::load(path),
+        }
+    }
+}
+
+/// Replays one fixture with the script that made it, in this process's kernels.
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let script = fixture.script()?;
     match SCRIPTS.iter().find(|(name, _)| *name == script) {
@@ -211,37 +344,226 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
     }
 }
 
-/// `hud verify`: one line per fixture; an error when any differs.
-pub fn run(args: Args) -> Result<()> {
-    let fixtures = if args.fixtures.is_empty() {
-        embedded()
-    } else {
-        args.fixtures.iter().map(|p| Fixture::load(p)).collect::<Result<_>>()?
-    };
-    if fixtures.is_empty() {
-        bail!("no fixtures to verify");
+/// What `hud verify` found for one fixture.
+enum Outcome {
+    /// Replayed in the kernels the fixture was made in.
+    Checked {
+        kernels: Kernels,
+        report: Report,
+    },
+    /// The fixture does not say which kernels made it; replayed in this process's.
+    Unrecorded {
+        report: Report,
+    },
+    /// Made in kernels this machine cannot run (another CPU's native ones).
+    Unreachable {
+        kernels: Kernels,
+        why: String,
+    },
+    Failed(String),
+}
+
+/// One line of a child's output: the kernels it ran in, then a report (or an error) per fixture.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ChildLine {
+    Kernels(Kernels),
+    Report(Report),
+    Error(String),
+}
+
+fn replay_outcome(fixture: &Fixture, kernels: Option<Kernels>) -> Outcome {
+    match (replay(fixture), kernels) {
+        (Ok(report), Some(kernels)) => Outcome::Checked { kernels, report },
+        (Ok(report), None) => Outcome::Unrecorded { report },
+        (Err(e), _) => Outcome::Failed(format!("{e:#}")),
     }
-    let (mut differing, mut failed) = (0, 0);
-    for fixture in &fixtures {
-        match replay(fixture) {
-            Ok(report) => {
-                let verdict = if report.exact() { "exact" } else { "DIFFERS" };
-                println!("{}: {}: {verdict}", report.name, report.summary());
-                differing += usize::from(!report.exact());
-            }
+}
+
+/// `hud verify --child`: each fixture replayed here, as JSON lines on standard output.
+fn run_child(sources: &[Source]) -> Result<()> {
+    let mut lines = vec![ChildLine::Kernels(Kernels::here())];
+    for source in sources {
+        lines.push(match source.load().and_then(|fixture| replay(&fixture)) {
+            Ok(report) => ChildLine::Report(report),
+            Err(e) => ChildLine::Error(format!("{e:#}")),
+        });
+    }
+    for line in lines {
+        println!("{}", serde_json::to_string(&line)?);
+    }
+    Ok(())
+}
+
+/// Replays `sources` (all made in `kernels`) in a child hud started with `env`, which puts it in them.
+fn replay_in_child(kernels: &Kernels, env: &[(&str, String)], sources: &[Source]) -> Result<Vec<Outcome>> {
+    let exe = std::env::current_exe().context("cannot find hud's own executable")?;
+    let mut command = std::process::Command::new(&exe);
+    command.arg("verify").arg("--child").args(sources.iter().map(Source::arg));
+    for (key, _) in crate::kernels::PORTABLE_ENV {
+        command.env_remove(key);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    let output = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    ensure!(output.status.success(), "the replay in {} failed ({})", kernels.describe(), output.status);
+    let stdout = String::from_utf8(output.stdout).context("the replay's output is not UTF-8")?;
+    let mut lines = stdout.lines().map(serde_json::from_str::<ChildLine>);
+    let child_kernels = match lines.next() {
+        Some(Ok(ChildLine::Kernels(k))) => k,
+        _ => bail!("the replay in {} did not say its kernels", kernels.describe()),
+    };
+    let mut outcomes = Vec::new();
+    for line in lines {
+        outcomes.push(match line.context("the replay's output is not one report per line")? {
+            _ if !child_kernels.same_numbers_as(kernels) => Outcome::Unreachable {
+                kernels: kernels.clone(),
+                why: format!("a process started for them ran in {}", child_kernels.describe()),
+            },
+            ChildLine::Report(report) => Outcome::Checked { kernels: kernels.clone(), report },
+            ChildLine::Error(e) => Outcome::Failed(e),
+            ChildLine::Kernels(_) => bail!("the replay said its kernels twice"),
+        });
+    }
+    ensure!(
+        outcomes.len() == sources.len(),
+        "the replay reported {} of {} fixtures",
+        outcomes.len(),
+        sources.len()
+    );
+    Ok(outcomes)
+}
+
+/// Replays every source in the kernels it was made in: here where those are this process's, in one
+/// child per other set of kernels.
+fn replay_all(sources: &[Source], here: &Kernels) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = sources.iter().map(|_| None).collect();
+    let mut elsewhere: Vec<(Kernels, Vec<(&'static str, String)>, Vec<usize>)> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        let fixture = match source.load() {
+            Ok(fixture) => fixture,
             Err(e) => {
-                println!("{}: cannot replay: {e:#}", fixture.name);
+                outcomes[i] = Some(Outcome::Failed(format!("{e:#}")));
+                continue;
+            }
+        };
+        outcomes[i] = match fixture.kernels() {
+            Err(e) => Some(Outcome::Failed(format!("{e:#}"))),
+            Ok(None) => Some(replay_outcome(&fixture, None)),
+            Ok(Some(kernels)) if kernels.same_numbers_as(here) => {
+                Some(replay_outcome(&fixture, Some(kernels)))
+            }
+            Ok(Some(kernels)) => match kernels.environment() {
+                Some(env) => {
+                    match elsewhere.iter_mut().find(|(_, e, _)| *e == env) {
+                        Some((_, _, members)) => members.push(i),
+                        None => elsewhere.push((kernels, env, vec![i])),
+                    }
+                    None
+                }
+                None => Some(Outcome::Unreachable {
+                    why: format!("this machine's CPU is {}", crate::kernels::cpu_model()),
+                    kernels,
+                }),
+            },
+        };
+    }
+    for (kernels, env, members) in elsewhere {
+        let group: Vec<Source> = members.iter().map(|&i| sources[i].clone()).collect();
+        match replay_in_child(&kernels, &env, &group) {
+            Ok(found) => members.iter().zip(found).for_each(|(&i, outcome)| outcomes[i] = Some(outcome)),
+            Err(e) => members.iter().for_each(|&i| outcomes[i] = Some(Outcome::Failed(format!("{e:#}")))),
+        }
+    }
+    outcomes.into_iter().map(|o| o.expect("every fixture has an outcome")).collect()
+}
+
+/// `hud verify`: one line per fixture; an error when any differs or could not be checked.
+pub fn run(args: Args) -> Result<()> {
+    if args.live {
+        return crate::live::run(args.python.as_deref());
+    }
+    let sources: Vec<Source> = if args.fixtures.is_empty() {
+        embedded().into_iter().map(|f| Source::Embedded(f.name)).collect()
+    } else {
+        args.fixtures.iter().map(|p| Source::of_arg(p)).collect()
+    };
+    if args.child {
+        return run_child(&sources);
+    }
+    ensure!(!sources.is_empty(), "no fixtures to verify");
+    let here = Kernels::here();
+    println!("this process computes in {}", here.describe());
+    let outcomes = replay_all(&sources, &here);
+    let (mut exact, mut differing, mut unchecked, mut failed) = (0, 0, 0, 0);
+    let mut kernels_used: Vec<String> = Vec::new();
+    for (source, outcome) in sources.iter().zip(&outcomes) {
+        let name = source.name();
+        match outcome {
+            Outcome::Checked { kernels, report } => {
+                let verdict = if report.exact() { "exact" } else { "DIFFERS" };
+                println!(
+                    "{name}: {verdict} in the fixture's own {}: {}",
+                    kernels.describe(),
+                    report.summary()
+                );
+                if report.exact() {
+                    exact += 1;
+                    let used = kernels.describe();
+                    if !kernels_used.contains(&used) {
+                        kernels_used.push(used);
+                    }
+                } else {
+                    differing += 1;
+                }
+            }
+            Outcome::Unrecorded { report } if report.exact() => {
+                println!(
+                    "{name}: exact in this process's kernels (the fixture does not record its own): {}",
+                    report.summary()
+                );
+                exact += 1;
+            }
+            Outcome::Unrecorded { report } => {
+                println!(
+                    "{name}: not compared: the fixture does not record the kernels it was made in, and this \
+                     process's give other numbers ({}); remake it with its generator's --portable",
+                    report.summary()
+                );
+                unchecked += 1;
+            }
+            Outcome::Unreachable { kernels, why } => {
+                println!(
+                    "{name}: not compared: it was made in {}, which cannot be had here ({why}); remake it \
+                     with its generator's --portable, or use `hud verify --live`",
+                    kernels.describe()
+                );
+                unchecked += 1;
+            }
+            Outcome::Failed(e) => {
+                println!("{name}: cannot replay: {e}");
                 failed += 1;
             }
         }
     }
+    let total = sources.len();
     if differing + failed > 0 {
         bail!(
-            "{differing} of {} fixtures differ from PyTorch, {failed} could not be replayed",
-            fixtures.len()
+            "{differing} of {total} fixtures differ from PyTorch in their own kernels, {failed} could not be replayed"
         );
     }
-    println!("all {} fixtures reproduced exactly", fixtures.len());
+    if unchecked > 0 {
+        bail!("{exact} of {total} fixtures reproduced exactly; {unchecked} could not be compared in their own kernels here");
+    }
+    match kernels_used.is_empty() {
+        true => println!("all {total} fixtures reproduced exactly"),
+        false => println!(
+            "all {total} fixtures reproduced exactly, each in the kernels it was made in: {}",
+            kernels_used.join("; ")
+        ),
+    }
     Ok(())
 }
 

@@ -262,6 +262,9 @@ pub struct Trace {
     #[serde(with = "exact_f32")]
     pub accuracy: Vec<f32>,
     pub params: BTreeMap<String, Values>,
+    /// The kernels the run computed with (absent from traces made before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<crate::kernels::Kernels>,
 }
 
 impl Trace {
@@ -281,6 +284,7 @@ impl Trace {
             loss: run.losses.clone(),
             accuracy: run.accuracies.clone(),
             params,
+            kernels: Some(crate::kernels::Kernels::here()),
         })
     }
 

@@ -178,6 +178,9 @@ pub struct Trace {
     pub minimum: Minimum,
     pub in_hid: LinearTrace,
     pub hid_out: LinearTrace,
+    /// The kernels the run computed with (absent from traces made before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<crate::kernels::Kernels>,
 }
 
 impl Trace {
@@ -192,6 +195,7 @@ impl Trace {
             minimum: run.minimum,
             in_hid: LinearTrace::of(&run.net.in_hid)?,
             hid_out: LinearTrace::of(&run.net.hid_out)?,
+            kernels: Some(crate::kernels::Kernels::here()),
         })
     }
 
@@ -274,17 +278,11 @@ pub fn run(args: Args) -> Result<()> {
     let trace = Trace::of(&config, &run)?;
 
     match matching_fixture(&config)? {
-        Some((name, reference)) => {
-            let report = reference.compare(&name, &trace);
-            if report.exact() {
-                eprintln!(
-                    "parity: reproduces the PyTorch reference {name} exactly ({} epochs, every loss and weight bit for bit)",
-                    trace.epochs
-                );
-            } else {
-                eprintln!("parity: DIFFERS from the PyTorch reference {name}: {}", report.summary());
-            }
-        }
+        Some((name, reference)) => eprintln!(
+            "{}",
+            parity::run_line(&name, reference.kernels.as_ref(), trace.epochs, || reference
+                .compare(&name, &trace))
+        ),
         None => eprintln!(
             "parity: no saved PyTorch reference has this config (fixtures/xor_reference.py makes one)"
         ),

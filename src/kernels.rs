@@ -1,0 +1,225 @@
+//! Which CPU kernels libtorch computes with, and the portable choice that makes its numbers the same
+//! on every x86-64 CPU.
+//!
+//! PyTorch's CPU float32 results depend on the kernels a machine runs: ATen dispatches its loops to the
+//! widest vector unit it finds (`ATEN_CPU_CAPABILITY` narrows it), MKL picks its sgemm code by CPU
+//! vendor and vector width (`MKL_CBWR` fixes it), and some kernels split their work between threads.
+//! So a run is reproducible bit for bit only in the same kernels. The portable choice, [`PORTABLE_ENV`],
+//! is ATen's scalar kernels, MKL's COMPATIBLE branch (SSE2 code, the branch MKL documents as giving the
+//! same results on Intel and Intel-compatible CPUs) and one thread: measured to give the same numbers
+//! on an AMD Zen 4 (AVX-512) and the machines of the project's developers, and in it MKL's own
+//! instruction-set switch changes no number. Every saved fixture is made in it.
+//!
+//! The choice must be in place before libtorch first dispatches and before its OpenMP runtime reads
+//! its environment (when the library loads), so `--portable` re-executes hud with it
+//! ([`reexec_portable`]).
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::ffi::{c_char, CStr, OsString};
+
+extern "C" {
+    fn hud_cpu_capability() -> *mut c_char;
+    fn hud_torch_version() -> *const c_char;
+    fn hud_mkl_cbwr_branch() -> i32;
+    fn hud_free_error(message: *mut c_char);
+}
+
+/// The environment of the portable kernels, as the generators' `--portable` sets it too.
+pub const PORTABLE_ENV: [(&str, &str); 6] = [
+    ("ATEN_CPU_CAPABILITY", "default"),
+    ("MKL_CBWR", "COMPATIBLE"),
+    ("OMP_NUM_THREADS", "1"),
+    ("MKL_NUM_THREADS", "1"),
+    ("MKL_DYNAMIC", "FALSE"),
+    ("OMP_DYNAMIC", "FALSE"),
+];
+
+/// Set in a process that hud re-executed with [`PORTABLE_ENV`], so that a second re-execution is an
+/// error instead of a loop.
+const REEXEC_MARK: &str = "HUD_PORTABLE_REEXEC";
+
+/// The kernels a run computed with, as a trace records them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Kernels {
+    /// libtorch's version, e.g. `2.11.0`.
+    pub torch: String,
+    /// ATen's CPU capability: `DEFAULT` (scalar kernels), `AVX2`, `AVX512`, ...
+    pub aten: String,
+    /// MKL's reproducibility branch in force: `COMPATIBLE`, `AUTO`, `OFF` (MKL's own choice), ...
+    pub mkl_cbwr: String,
+    /// Intra-op threads.
+    pub threads: i64,
+    /// The CPU's model name (what "native kernels" depend on).
+    pub cpu: String,
+}
+
+fn owned_c_string(raw: *mut c_char) -> String {
+    // SAFETY: ops.cpp returns a strdup'ed NUL-terminated string, freed here after copying.
+    let text = unsafe { CStr::from_ptr(raw) }.to_string_lossy().into_owned();
+    unsafe { hud_free_error(raw) };
+    text
+}
+
+/// MKL's name for a CBWR branch number (`mkl_service.h`).
+pub fn mkl_branch_name(branch: i32) -> String {
+    let name = match branch & !0x10000 {
+        -1 => "none",
+        0 | 1 => "OFF",
+        2 => "AUTO",
+        3 => "COMPATIBLE",
+        4 => "SSE2",
+        6 => "SSSE3",
+        7 => "SSE4_1",
+        8 => "SSE4_2",
+        9 => "AVX",
+        10 => "AVX2",
+        12 => "AVX512",
+        other => return format!("branch {other}"),
+    };
+    name.to_string()
+}
+
+/// The CPU's model name from /proc/cpuinfo (or the architecture where there is none).
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+impl Kernels {
+    /// The kernels this process computes with. (Asking fixes ATen's capability, as a first dispatch
+    /// would.)
+    pub fn here() -> Kernels {
+        // SAFETY: plain queries of libtorch's state; the version is a static string.
+        let aten = owned_c_string(unsafe { hud_cpu_capability() });
+        let torch = unsafe { CStr::from_ptr(hud_torch_version()) }.to_string_lossy().into_owned();
+        // MKL reads MKL_CBWR at its first call; a small product makes sure that has happened.
+        let _ = tch::Tensor::ones([2, 2], (tch::Kind::Float, tch::Device::Cpu))
+            .mm(&tch::Tensor::ones([2, 2], (tch::Kind::Float, tch::Device::Cpu)));
+        let mkl_cbwr = mkl_branch_name(unsafe { hud_mkl_cbwr_branch() });
+        Kernels { torch, aten, mkl_cbwr, threads: i64::from(tch::get_num_threads()), cpu: cpu_model() }
+    }
+
+    /// ATen's scalar kernels, MKL COMPATIBLE, one thread: the same numbers on every x86-64 CPU.
+    pub fn is_portable(&self) -> bool {
+        self.aten == "DEFAULT" && self.mkl_cbwr == "COMPATIBLE" && self.threads == 1
+    }
+
+    /// Whether runs in these kernels and in `other` give the same numbers, so that comparing them bit
+    /// for bit is meaningful: both portable (on any CPU), or the very same kernels, threads and CPU
+    /// model. The same libtorch version either way.
+    pub fn same_numbers_as(&self, other: &Kernels) -> bool {
+        self.torch == other.torch
+            && (self.is_portable() && other.is_portable()
+                || self.aten == other.aten
+                    && self.mkl_cbwr == other.mkl_cbwr
+                    && self.threads == other.threads
+                    && self.cpu == other.cpu)
+    }
+
+    /// `portable kernels (ATen DEFAULT, MKL COMPATIBLE, 1 thread, torch 2.11.0)` or `native kernels of
+    /// AMD EPYC (ATen AVX512, MKL by CPU, 2 threads, torch 2.11.0)`.
+    pub fn describe(&self) -> String {
+        let threads =
+            if self.threads == 1 { "1 thread".to_string() } else { format!("{} threads", self.threads) };
+        // MKL's CNR off: it picks its code path by CPU vendor and vector width.
+        let mkl =
+            if self.mkl_cbwr == "OFF" { "MKL by CPU".to_string() } else { format!("MKL {}", self.mkl_cbwr) };
+        let detail = format!("ATen {}, {mkl}, {threads}, torch {}", self.aten, self.torch);
+        if self.is_portable() {
+            format!("portable kernels ({detail})")
+        } else {
+            format!("native kernels of {} ({detail})", self.cpu)
+        }
+    }
+
+    /// The environment that puts a process in these kernels, where it can be: the portable ones on any
+    /// CPU, native ones only on their own CPU model. `None` when these kernels cannot be had here.
+    pub fn environment(&self) -> Option<Vec<(&'static str, String)>> {
+        if self.is_portable() {
+            return Some(PORTABLE_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect());
+        }
+        if self.cpu != cpu_model() {
+            return None;
+        }
+        let threads = self.threads.to_string();
+        let mut env = vec![
+            ("ATEN_CPU_CAPABILITY", self.aten.to_lowercase()),
+            ("OMP_NUM_THREADS", threads.clone()),
+            ("MKL_NUM_THREADS", threads),
+        ];
+        if !matches!(self.mkl_cbwr.as_str(), "OFF" | "none") {
+            env.push(("MKL_CBWR", self.mkl_cbwr.clone()));
+        }
+        Some(env)
+    }
+}
+
+/// Whether this process was started with the portable kernels' environment.
+pub fn portable_env_in_force() -> bool {
+    PORTABLE_ENV.iter().all(|(key, value)| std::env::var(key).is_ok_and(|v| v == *value))
+}
+
+/// Runs this same command again with the portable kernels' environment, unless it already has it.
+/// Returns only when it has it (or with an error); call it before anything touches libtorch.
+pub fn reexec_portable() -> Result<()> {
+    if portable_env_in_force() {
+        return Ok(());
+    }
+    if std::env::var_os(REEXEC_MARK).is_some() {
+        bail!("--portable: the portable kernels' environment did not survive re-executing hud");
+    }
+    let exe = std::env::current_exe().context("--portable: cannot find hud's own executable")?;
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let mut command = std::process::Command::new(&exe);
+    command.args(&args).env(REEXEC_MARK, "1");
+    for (key, value) in PORTABLE_ENV {
+        command.env(key, value);
+    }
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    Err(error).with_context(|| format!("--portable: cannot re-execute {}", exe.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kernels(aten: &str, mkl: &str, threads: i64, cpu: &str) -> Kernels {
+        Kernels { torch: "2.11.0".into(), aten: aten.into(), mkl_cbwr: mkl.into(), threads, cpu: cpu.into() }
+    }
+
+    #[test]
+    fn portable_kernels_compare_across_cpus_and_native_ones_only_on_their_own() {
+        let amd = kernels("DEFAULT", "COMPATIBLE", 1, "AMD EPYC");
+        let intel = kernels("DEFAULT", "COMPATIBLE", 1, "Intel Xeon");
+        assert!(amd.same_numbers_as(&intel));
+        let native_amd = kernels("AVX512", "OFF", 2, "AMD EPYC");
+        let native_intel = kernels("AVX512", "OFF", 2, "Intel Xeon");
+        assert!(!native_amd.same_numbers_as(&native_intel));
+        assert!(!native_amd.same_numbers_as(&amd));
+        assert!(native_amd.same_numbers_as(&native_amd.clone()));
+        assert!(!native_amd.same_numbers_as(&kernels("AVX512", "OFF", 1, "AMD EPYC")));
+        let mut other_torch = amd.clone();
+        other_torch.torch = "2.10.0".into();
+        assert!(!amd.same_numbers_as(&other_torch));
+        assert!(amd.describe().starts_with("portable kernels (ATen DEFAULT, MKL COMPATIBLE, 1 thread"));
+        assert!(native_intel.describe().starts_with("native kernels of Intel Xeon (ATen AVX512"));
+    }
+
+    #[test]
+    fn mkl_branches_are_named_as_mkl_service_h_names_them() {
+        assert_eq!(mkl_branch_name(3), "COMPATIBLE");
+        assert_eq!(mkl_branch_name(3 | 0x10000), "COMPATIBLE");
+        assert_eq!(mkl_branch_name(1), "OFF");
+        assert_eq!(mkl_branch_name(2), "AUTO");
+        assert_eq!(mkl_branch_name(99), "branch 99");
+    }
+}

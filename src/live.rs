@@ -1,0 +1,128 @@
+//! `hud verify --live`: does hud give what this machine's PyTorch gives, here, now?
+//!
+//! Runs the reference generators (built into hud, written to a temporary folder) with the installed
+//! PyTorch for each script's standard configs, in whatever kernels and thread count this process has
+//! (this machine's own unless `--portable` or the kernel variables say otherwise; the generators inherit
+//! the same environment), replays each trace with hud in this process, and compares bit for bit.
+
+use crate::kernels::Kernels;
+use crate::parity::{self, Fixture};
+use anyhow::{bail, ensure, Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The generators and the helper they import, as `fixtures/` holds them.
+const GENERATORS: [(&str, &str); 5] = [
+    ("hud_kernels.py", include_str!("../fixtures/hud_kernels.py")),
+    ("encoder_reference.py", include_str!("../fixtures/encoder_reference.py")),
+    ("xor_reference.py", include_str!("../fixtures/xor_reference.py")),
+    ("spirals_reference.py", include_str!("../fixtures/spirals_reference.py")),
+    ("depth_reference.py", include_str!("../fixtures/depth_reference.py")),
+];
+
+/// Each script's standard configs: (what it is, generator, its arguments). The spirals run 1,000
+/// epochs, enough for the rounding of every kernel they use to show.
+pub const CONFIGS: &[(&str, &str, &str)] = &[
+    ("encoder 9-2-9 seed 0", "encoder_reference.py", "--seed 0"),
+    ("encoder 8-3-8 seed 3", "encoder_reference.py", "--dim 8 --hid 3 --seed 3"),
+    ("encoder question1 seed 2", "encoder_reference.py", "--target question1 --seed 2"),
+    ("encoder star16 seed 0", "encoder_reference.py", "--target star16 --seed 0 --epochs 3000"),
+    ("xor seed 0", "xor_reference.py", "--seed 0"),
+    ("spirals polar seed 0 --epochs 1000", "spirals_reference.py", "--net polar --seed 0 --epochs 1000"),
+    ("spirals short seed 2 --epochs 1000", "spirals_reference.py", "--net short --seed 2 --epochs 1000"),
+    ("spirals raw seed 3 --epochs 1000", "spirals_reference.py", "--net raw --seed 3 --epochs 1000"),
+    ("depth relu 8 layers kaiming, at init", "depth_reference.py", "--act relu --depth 8 --init kaiming"),
+    (
+        "depth tanh 6 layers residual, 150 epochs",
+        "depth_reference.py",
+        "--act tanh --depth 6 --skip residual --width 8 --epochs 150 --lr 0.02 --measure-at 0,150 --seed 7",
+    ),
+];
+
+/// The Python that runs the generators: `--python`, else `$HUD_PYTHON`, else `python3`.
+fn python(given: Option<&Path>) -> PathBuf {
+    given
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("HUD_PYTHON").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// Runs one generator; its trace.
+fn generate(python: &Path, dir: &Path, script: &str, args: &str, out: &Path) -> Result<()> {
+    let output = std::process::Command::new(python)
+        .arg(dir.join(script))
+        .args(args.split(' '))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run {} (give a Python with torch 2.11.0: --python or HUD_PYTHON)",
+                python.display()
+            )
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        bail!("{} {script} {args} failed ({}): {last}", python.display(), output.status);
+    }
+    Ok(())
+}
+
+/// `hud verify --live`: one line per config and a verdict; an error unless every config is exact.
+pub fn run(python_arg: Option<&Path>) -> Result<()> {
+    let python = python(python_arg);
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    for (name, text) in GENERATORS {
+        std::fs::write(dir.path().join(name), text).with_context(|| format!("cannot write {name}"))?;
+    }
+    let here = Kernels::here();
+    println!("hud and {} both compute in {}", python.display(), here.describe());
+    let (mut exact, mut problems) = (0, 0);
+    for (i, &(what, script, args)) in CONFIGS.iter().enumerate() {
+        let trace = dir.path().join(format!("trace-{i}.json"));
+        let started = Instant::now();
+        let generated = generate(&python, dir.path(), script, args, &trace);
+        let python_s = started.elapsed().as_secs_f64();
+        let line = generated.and_then(|()| {
+            let fixture = Fixture::load(&trace)?;
+            let theirs = fixture.kernels()?.context("the generator did not record its kernels")?;
+            ensure!(
+                theirs.same_numbers_as(&here),
+                "PyTorch computed in {}, hud in {}: not comparable",
+                theirs.describe(),
+                here.describe()
+            );
+            let started = Instant::now();
+            let report = parity::replay(&fixture)?;
+            let hud_s = started.elapsed().as_secs_f64();
+            let verdict = if report.exact() { "exact" } else { "DIFFERS" };
+            Ok((
+                report.exact(),
+                format!("{verdict} (PyTorch {python_s:.1} s, hud {hud_s:.1} s): {}", report.summary()),
+            ))
+        });
+        match line {
+            Ok((is_exact, line)) => {
+                println!("{what}: {line}");
+                if is_exact {
+                    exact += 1;
+                } else {
+                    problems += 1;
+                }
+            }
+            Err(e) => {
+                println!("{what}: cannot compare: {e:#}");
+                problems += 1;
+            }
+        }
+    }
+    if problems > 0 {
+        bail!("{problems} of {} configs are not exact against this machine's PyTorch", CONFIGS.len());
+    }
+    println!(
+        "all {exact} configs: hud gives exactly what this machine's PyTorch gives, every loss and weight, in {}",
+        here.describe()
+    );
+    Ok(())
+}
