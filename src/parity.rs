@@ -293,6 +293,9 @@ pub struct Args {
     pub child: bool,
 }
 
+/// Variables that put a process in given kernels.
+type Environment = Vec<(&'static str, String)>;
+
 /// Where a fixture comes from: built into hud, or a file.
 #[derive(Clone, Debug)]
 enum Source {
@@ -440,7 +443,8 @@ fn replay_in_child(kernels: &Kernels, env: &[(&str, String)], sources: &[Source]
 /// child per other set of kernels.
 fn replay_all(sources: &[Source], here: &Kernels) -> Vec<Outcome> {
     let mut outcomes: Vec<Option<Outcome>> = sources.iter().map(|_| None).collect();
-    let mut elsewhere: Vec<(Kernels, Vec<(&'static str, String)>, Vec<usize>)> = Vec::new();
+    // Per other set of kernels: the kernels, the environment that puts a process in them, the fixtures.
+    let mut elsewhere: Vec<(Kernels, Environment, Vec<usize>)> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         let fixture = match source.load() {
             Ok(fixture) => fixture,

@@ -510,12 +510,20 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     }
     rows.sort_by_key(|r| r.run);
     tracked.sort_by_key(|t| t.0);
-    if cpu && !inexact.is_empty() {
-        let shapes = inexact.into_iter().collect::<Vec<_>>().join(", ");
-        eprintln!(
-            "note: for {shapes}, libtorch's single-run matrix products round in an order the batch does not \
-             reproduce: these runs equal `hud encoder`'s to within rounding, not bit for bit"
-        );
+    if cpu {
+        let kernels = crate::kernels::Kernels::here().describe();
+        if inexact.is_empty() {
+            eprintln!(
+                "note: in {kernels}, the batch found the order in which a single run's matrix products round, \
+                 for every shape: each run equals `hud encoder`'s bit for bit"
+            );
+        } else {
+            let shapes = inexact.into_iter().collect::<Vec<_>>().join(", ");
+            eprintln!(
+                "note: for {shapes}, in {kernels}, libtorch's single-run matrix products round in an order the \
+                 batch does not reproduce: these runs equal `hud encoder`'s to within rounding, not bit for bit"
+            );
+        }
     }
     if !cpu {
         eprintln!(

@@ -88,6 +88,7 @@ fn title_band(image: &RgbImage) -> Vec<Rgb<u8>> {
 
 #[test]
 fn the_gif_has_a_frame_per_scheduled_epoch_and_ends_on_the_final_picture() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     // question1 with seed 2 stops at epoch 184, which the schedule (..., 174, 191) does not have.
     hud()
@@ -139,6 +140,7 @@ fn the_gif_has_a_frame_per_scheduled_epoch_and_ends_on_the_final_picture() {
 
 #[test]
 fn trails_follow_each_dot_from_the_middle() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["encoder", "--seed", "0", "--epochs", "300", "--print-every", "0", "--trace", "t.json"])
@@ -172,6 +174,7 @@ fn trails_follow_each_dot_from_the_middle() {
 
 #[test]
 fn the_trajectory_has_a_ring_where_each_dot_started_and_the_dot_where_it_ended() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let run = |epochs: &str, extra: &[&str]| {
         hud()
@@ -225,6 +228,7 @@ fn refuses(args: &[&str], message: &str) {
 
 #[test]
 fn impossible_animations_are_refused_and_leave_nothing() {
+    common::portable();
     refuses(&["--hid", "4", "--animate", "a.gif"], "--animate needs 2 hidden units");
     refuses(&["--hid", "3", "--animate", "a.gif", "--trails"], "--trails needs 2 hidden units");
     refuses(&["--hid", "3", "--trajectory", "t.png"], "--trajectory needs 2 hidden units");
@@ -241,6 +245,7 @@ fn impossible_animations_are_refused_and_leave_nothing() {
 
 #[test]
 fn a_diverging_run_leaves_no_animation() {
+    common::portable();
     refuses(&["--init", "3e38", "--animate", "a.gif"], "the run diverged at epoch 1");
     // This one diverges at epoch 64, after frames were recorded.
     refuses(

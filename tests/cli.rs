@@ -9,6 +9,7 @@ use predicates::str::contains;
 
 #[test]
 fn encoder_writes_the_picture_and_a_trace_of_every_epoch() {
+    common::portable();
     // The lines PyTorch prints for this config (the reference generator prints the script's lines).
     let python = std::process::Command::new(common::python())
         .arg(common::repo_file("fixtures/encoder_reference.py"))
@@ -57,6 +58,7 @@ fn encoder_writes_the_picture_and_a_trace_of_every_epoch() {
 
 #[test]
 fn a_drawn_seed_is_printed_and_repeats_the_run() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let first = hud()
         .args(["encoder", "--dim", "4", "--epochs", "300", "--stop", "0", "--print-every", "100"])
@@ -91,6 +93,7 @@ fn a_drawn_seed_is_printed_and_repeats_the_run() {
 
 #[test]
 fn plot_saves_the_picture_at_the_courses_epochs() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["encoder", "--seed", "1", "--epochs", "160", "--plot", "--out", "run.svg"])
@@ -104,6 +107,7 @@ fn plot_saves_the_picture_at_the_courses_epochs() {
 
 #[test]
 fn other_hidden_sizes_train_and_draw_their_own_pictures() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["encoder", "--dim", "8", "--hid", "3", "--seed", "3", "--trace", "t.json"])
@@ -126,6 +130,7 @@ fn other_hidden_sizes_train_and_draw_their_own_pictures() {
 
 #[test]
 fn a_csv_target_trains() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("t.csv"), "# xor-like\n1,0\n0 1\n\n1,1\n").unwrap();
     hud()
@@ -139,6 +144,7 @@ fn a_csv_target_trains() {
 
 #[test]
 fn verify_replays_a_fixture_file_and_fails_on_a_tampered_one() {
+    common::portable();
     let fixture = common::repo_file("fixtures/encoder/question1-seed2.json");
     hud()
         .args(["verify"])
@@ -178,6 +184,7 @@ fn refuses(args: &[&str], message: &str) {
 
 #[test]
 fn bad_targets_are_refused() {
+    common::portable();
     refuses(&["--target", "heart18"], "unknown target 'heart18'");
     refuses(&["--target", "ragged.csv"], "line 2: 2 values where the first row has 3");
     refuses(&["--target", "values.csv"], "line 2: '2' is not 0 or 1");
@@ -188,6 +195,7 @@ fn bad_targets_are_refused() {
 
 #[test]
 fn impossible_sizes_and_numbers_are_refused() {
+    common::portable();
     refuses(&["--dim", "0"], "--dim must be between 1 and 10000, got 0");
     refuses(&["--dim", "-3"], "--dim must be between 1 and 10000, got -3");
     refuses(&["--dim", "100000"], "--dim must be between 1 and 10000, got 100000");
@@ -200,6 +208,7 @@ fn impossible_sizes_and_numbers_are_refused() {
 
 #[test]
 fn unwritable_outputs_are_refused_before_training() {
+    common::portable();
     refuses(&["--out", "no/such/folder/encoder.png"], "cannot write no/such/folder/encoder.png");
     refuses(&["--out", "encoder.jpg"], "the picture's name must end in .png or .svg");
     refuses(&["--out", "folder.png"], "cannot write folder.png: it is a folder");
@@ -209,6 +218,7 @@ fn unwritable_outputs_are_refused_before_training() {
 
 #[test]
 fn a_diverging_run_stops_with_a_message_and_leaves_nothing() {
+    common::portable();
     refuses(&["--init", "3e38"], "the run diverged at epoch 1: the network's outputs became NaN");
     // This one diverges at epoch 64, after --plot drew epoch 50: that picture goes too.
     refuses(&["--mom", "5", "--plot", "--epochs", "100"], "the run diverged at epoch 64");
@@ -216,6 +226,7 @@ fn a_diverging_run_stops_with_a_message_and_leaves_nothing() {
 
 #[test]
 fn malformed_arguments_get_one_line() {
+    common::portable();
     refuses(&["--epochs", "-1"], "error: invalid value '-1' for '--epochs <EPOCHS>'");
     refuses(&["--dim", "abc"], "error: invalid value 'abc' for '--dim <DIM>'");
     refuses(&["--seed", "-1"], "error: invalid value '-1' for '--seed <SEED>'");
@@ -228,6 +239,7 @@ fn malformed_arguments_get_one_line() {
 
 #[test]
 fn cuda_is_refused_where_there_is_none() {
+    common::portable();
     if tch::Cuda::is_available() {
         // On a GPU machine the same request must train.
         hud()

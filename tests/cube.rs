@@ -45,6 +45,7 @@ fn count_near(image: &RgbImage, (cx, cy): (i32, i32), radius: i32, colour: Rgb<u
 
 #[test]
 fn seed_0_draws_the_cube_and_finds_a_square_antiprism() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let (stdout, stderr, net) =
         encoder(dir.path(), &["--dim", "8", "--hid", "3", "--seed", "0", "--out", "cube.png"]);
@@ -108,6 +109,7 @@ fn seed_0_draws_the_cube_and_finds_a_square_antiprism() {
 
 #[test]
 fn seed_3_leaves_an_input_on_an_edge_and_two_in_one_octant() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["encoder", "--dim", "8", "--hid", "3", "--seed", "3", "--print-every", "0", "--out", "c.svg"])
@@ -133,6 +135,7 @@ fn seed_3_leaves_an_input_on_an_edge_and_two_in_one_octant() {
 
 #[test]
 fn the_cube_turns_in_a_gif() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args([
@@ -168,6 +171,7 @@ fn the_cube_turns_in_a_gif() {
 
 #[test]
 fn more_hidden_units_draw_every_pair_and_one_draws_a_strip() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args([

@@ -14,6 +14,7 @@ fn has_colour(image: &image::RgbImage, colour: [u8; 3]) -> usize {
 
 #[test]
 fn a_config_not_in_the_fixtures_matches_a_live_pytorch_run_exactly() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let config = [
         "--depth",
@@ -67,6 +68,7 @@ fn a_config_not_in_the_fixtures_matches_a_live_pytorch_run_exactly() {
 
 #[test]
 fn measurements_are_written_as_csv_and_drawn() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let output = hud()
         .args(["depth", "--depth", "6", "--act", "sigmoid,selu", "--init", "lecun", "--epochs", "20"])
@@ -108,6 +110,7 @@ fn measurements_are_written_as_csv_and_drawn() {
 
 #[test]
 fn a_tiny_table_prints_every_cell_and_draws_its_heatmap() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let output = hud()
         .args([
@@ -157,6 +160,7 @@ fn a_tiny_table_prints_every_cell_and_draws_its_heatmap() {
 
 #[test]
 fn bad_input_is_refused_with_one_line_and_no_file() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     refuses_in(d, &["depth", "--depth", "0"], "depth 0 is out of range: 1 to 200");
@@ -204,6 +208,7 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
 /// vanishes through sigmoid and ReLU layers with PyTorch's default init, not through SELU with LeCun's.
 #[test]
 fn pytorchs_gradients_vanish_at_depth_32_for_sigmoid_and_relu_not_selu() {
+    common::portable();
     let ratio = |name: &str| {
         let text = std::fs::read_to_string(repo_file(&format!("fixtures/depth/{name}.json"))).unwrap();
         let trace: Trace = serde_json::from_str(&text).unwrap();
@@ -220,6 +225,7 @@ fn pytorchs_gradients_vanish_at_depth_32_for_sigmoid_and_relu_not_selu() {
 /// gradient is 0: still measured and drawn (an all-zero log axis once made plotters loop forever).
 #[test]
 fn a_dead_network_with_every_gradient_zero_is_still_drawn() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["depth", "--depth", "128", "--techniques", "relu+kaiming+bn+residual"])

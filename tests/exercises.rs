@@ -6,6 +6,7 @@ use common::hud;
 
 #[test]
 fn both_exercises_are_drawn_and_explained() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let output = hud().args(["exercises", "--q2-seed", "8", "--out-dir"]).arg(dir.path()).assert().success();
     let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
@@ -37,6 +38,7 @@ fn both_exercises_are_drawn_and_explained() {
 
 #[test]
 fn a_run_that_misses_the_ideal_says_so() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let output = hud().args(["exercises", "--out-dir"]).arg(dir.path()).assert().success();
     let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
@@ -46,6 +48,7 @@ fn a_run_that_misses_the_ideal_says_so() {
 
 #[test]
 fn a_missing_folder_is_refused() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     common::refuses_in(
         dir.path(),

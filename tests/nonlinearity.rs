@@ -24,6 +24,7 @@ fn encoder_epochs(dir: &std::path::Path, args: &[&str]) -> u64 {
 
 #[test]
 fn small_weights_are_nearly_linear_large_ones_step_like_and_the_sweep_matches_single_runs() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let output = hud()
         .current_dir(dir.path())
@@ -106,6 +107,7 @@ fn small_weights_are_nearly_linear_large_ones_step_like_and_the_sweep_matches_si
 
 #[test]
 fn part_two_can_be_skipped() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .current_dir(dir.path())
@@ -120,6 +122,7 @@ fn part_two_can_be_skipped() {
 
 #[test]
 fn bad_input_is_refused_and_leaves_nothing() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let refuses = |args: &[&str], message: &str| {
         let mut all = vec!["nonlinearity"];

@@ -82,6 +82,7 @@ fn check_picture(picture: &HiddenPicture) {
 
 #[test]
 fn hand_placed_dots_and_lines_are_drawn_where_they_belong() {
+    common::portable();
     let points = vec![(0.5, 0.5), (-0.5, 0.5), (-0.5, -0.5), (0.5, -0.5), (0.0, 0.0)];
     // x = 0.25 (vertical), y = x (diagonal), a line outside the square (not drawn), y = -0.75.
     let weight = vec![vec![4.0, 0.0], vec![1.0, -1.0], vec![1.0, 1.0], vec![0.0, 4.0]];
@@ -107,6 +108,7 @@ fn hand_placed_dots_and_lines_are_drawn_where_they_belong() {
 
 #[test]
 fn a_trained_networks_picture_shows_its_hidden_activations_and_output_lines() {
+    common::portable();
     let config = Config {
         target: "question1".into(),
         dim: 9,
@@ -147,6 +149,7 @@ fn a_trained_networks_picture_shows_its_hidden_activations_and_output_lines() {
 
 #[test]
 fn the_svg_has_a_circle_per_dot_and_a_path_per_line() {
+    common::portable();
     let picture = HiddenPicture::new(
         vec![(0.1, 0.2), (-0.3, 0.4)],
         &[vec![1.0, 2.0], vec![0.0, 1.0]],
@@ -196,6 +199,7 @@ print(json.dumps(result))
 
 #[test]
 fn dots_lines_and_colours_are_those_plot_hidden_draws() {
+    common::portable();
     let mut fixtures: Vec<_> = std::fs::read_dir(common::repo_file("fixtures/encoder"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -245,6 +249,7 @@ fn dots_lines_and_colours_are_those_plot_hidden_draws() {
 
 #[test]
 fn question1s_picture_labels_the_bits_and_points_to_each_lines_positive_side() {
+    common::portable();
     use hud::targets::Target;
     let question1 = Target::resolve("question1", 0).unwrap();
     let identity = Target::resolve("input", 6).unwrap();

@@ -40,6 +40,7 @@ fn random_config(rng: &mut impl Rng) -> Vec<String> {
 
 #[test]
 fn random_configs_match_a_live_pytorch_run_exactly() {
+    common::portable();
     let mut rng = rand::rng();
     for _ in 0..3 {
         let dir = tempfile::tempdir().unwrap();
@@ -53,6 +54,7 @@ fn random_configs_match_a_live_pytorch_run_exactly() {
 
 #[test]
 fn prints_the_scripts_lines_and_writes_the_same_trace() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let args: Vec<String> = "--net short --seed 2 --epochs 401".split(' ').map(String::from).collect();
     let python_lines = reference(&args, &dir.path().join("reference.json"), true);
@@ -82,6 +84,7 @@ fn prints_the_scripts_lines_and_writes_the_same_trace() {
 
 #[test]
 fn draws_the_output_every_hidden_unit_and_a_contact_sheet_per_layer() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud()
         .args(["spirals", "--net", "raw", "--hid", "3", "--seed", "0", "--epochs", "3"])
@@ -114,6 +117,7 @@ fn draws_the_output_every_hidden_unit_and_a_contact_sheet_per_layer() {
 
 #[test]
 fn writes_the_courses_spirals_csv() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     hud().args(["spirals", "--write-data", "spirals.csv"]).current_dir(dir.path()).assert().success();
     let text = std::fs::read(dir.path().join("spirals.csv")).unwrap();
@@ -129,6 +133,7 @@ fn writes_the_courses_spirals_csv() {
 
 #[test]
 fn relu_units_are_painted_where_they_are_on() {
+    common::portable();
     // relu(z) >= 0 everywhere: the units are painted where they are above 0.
     let dir = tempfile::tempdir().unwrap();
     hud()
@@ -148,6 +153,7 @@ fn relu_units_are_painted_where_they_are_on() {
 
 #[test]
 fn parallel_seeds_are_their_lone_runs_bit_for_bit() {
+    common::portable();
     use hud::device::DeviceArg;
     use hud::nets::{Activation, NetKind};
     let args = hud::spirals::NetworkArgs {
@@ -179,6 +185,7 @@ fn parallel_seeds_are_their_lone_runs_bit_for_bit() {
 
 #[test]
 fn seeds_are_summarised() {
+    common::portable();
     let output = hud()
         .args(["spirals", "--net", "polar", "--seeds", "3", "--seed", "5", "--epochs", "201"])
         .assert()
@@ -195,6 +202,7 @@ fn seeds_are_summarised() {
 
 #[test]
 fn bad_input_is_refused_before_training() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.csv"), "x,y,class\n1,2,0\n3,oops,1\n").unwrap();
     let cases: &[(&[&str], &str)] = &[
@@ -231,6 +239,7 @@ fn bad_input_is_refused_before_training() {
 
 #[test]
 fn a_diverging_run_stops_with_its_epoch() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     // Huge weights and rate: the outputs saturate, then Adam's steps blow the weights up to NaN.
     let output = hud()
@@ -248,6 +257,7 @@ fn a_diverging_run_stops_with_its_epoch() {
 
 #[test]
 fn parity_holds_on_each_cpu_kernel_path() {
+    common::portable();
     // Long RawNet and ShortNet runs are chaotic: the last-bit differences between libtorch's AVX512,
     // AVX2 and scalar kernels (and MKL's) grow until the stopping epoch moves (raw seed 3: 6700 epochs
     // with AVX512, 5200 with AVX2, 5000 without vectors). PyTorch and hud choose the same paths from

@@ -73,6 +73,7 @@ fn reported(stdout: &str, prefix: &str) -> (f32, String) {
 
 #[test]
 fn the_claims_hold_as_reported_and_as_computed_again() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     // A 6-2-6 encoder, trained as hud encoder trains it (it stops at epoch 1965 of at most 3000).
     hud()
@@ -155,6 +156,7 @@ fn the_claims_hold_as_reported_and_as_computed_again() {
 
 #[test]
 fn tied_units_stay_identical_at_every_epoch_and_nudged_ones_separate() {
+    common::portable();
     let config = Config {
         target: "input".into(),
         dim: 8,
@@ -180,6 +182,7 @@ fn tied_units_stay_identical_at_every_epoch_and_nudged_ones_separate() {
 
 #[test]
 fn bad_input_is_refused_and_leaves_nothing() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("not-a-trace.json"), "{\"hello\": 1}").unwrap();
     let refuses = |args: &[&str], message: &str| {

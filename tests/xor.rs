@@ -19,6 +19,7 @@ fn reference(args: &[&str]) -> String {
 
 #[test]
 fn hud_xor_prints_the_scripts_lines_and_writes_its_trace_and_picture() {
+    common::portable();
     let lines = reference(&["--seed", "1", "--print"]);
     // Seed 1 reaches the global minimum at epoch 3663: 36 loss lines, then the script's last line.
     assert_eq!(lines.lines().count(), 37);
@@ -50,6 +51,7 @@ fn hud_xor_prints_the_scripts_lines_and_writes_its_trace_and_picture() {
 
 #[test]
 fn a_local_minimum_ends_with_the_scripts_other_line() {
+    common::portable();
     let lines = reference(&["--seed", "2", "--print", "--epochs", "700"]);
     let dir = tempfile::tempdir().unwrap();
     hud()
@@ -66,6 +68,7 @@ fn a_local_minimum_ends_with_the_scripts_other_line() {
 
 #[test]
 fn the_saved_xor_fixtures_are_reproduced_exactly() {
+    common::portable();
     let fixtures: Vec<Fixture> =
         parity::embedded().into_iter().filter(|f| f.script().unwrap() == hud::xor::Trace::SCRIPT).collect();
     // fixtures/xor_reference.py --all: seeds 0-2 with the defaults, momentum, another lr and init.
@@ -85,12 +88,14 @@ fn the_saved_xor_fixtures_are_reproduced_exactly() {
         .arg(dir.join("mom0.9-init0.01-seed3.json"))
         .assert()
         .success()
-        .stdout(contains("seed2.json: epochs 9999 (PyTorch) vs 9999 (hud); losses differing 0 of 9999"))
+        .stdout(contains("seed2.json: exact in the fixture's own portable kernels"))
+        .stdout(contains("epochs 9999 (PyTorch) vs 9999 (hud); losses differing 0 of 9999"))
         .stdout(contains("all 2 fixtures reproduced exactly"));
 }
 
 #[test]
 fn a_random_config_matches_a_live_pytorch_run_exactly() {
+    common::portable();
     let mut rng = rand::rng();
     let dir = tempfile::tempdir().unwrap();
     let args = format!(
@@ -111,6 +116,7 @@ fn a_random_config_matches_a_live_pytorch_run_exactly() {
 
 #[test]
 fn bad_input_is_refused_with_one_line_and_no_file() {
+    common::portable();
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (&["--lr", "-0.1"], "--lr must be a finite number >= 0"),
