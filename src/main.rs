@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 struct Cli {
     /// Compute in the portable kernels (ATen's scalar kernels, MKL COMPATIBLE, one thread), whose
     /// numbers are the same on every x86-64 CPU and are those of the saved PyTorch fixtures and of the
-    /// README's figures; without it, this CPU's own (faster) kernels
+    /// README's figures; without it, in this CPU's own kernels, as PyTorch runs here by default
     #[arg(long, global = true)]
     portable: bool,
     #[command(subcommand)]
