@@ -925,6 +925,19 @@ impl Trace {
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
     let mut config = reference.config.clone();
+    // A loss at initialisation and after each epoch (a run with a threshold may stop sooner): the
+    // recorded losses bound the replay, to one epoch more than they cover.
+    let recorded = reference.losses.len() as u64;
+    crate::parity::check_length(&fixture.name, "accuracies", reference.accuracies.len(), recorded)?;
+    if config.training.stop_at.is_none() {
+        crate::parity::check_length(
+            &fixture.name,
+            "losses",
+            reference.losses.len(),
+            config.training.epochs as u64 + 1,
+        )?;
+    }
+    config.training.epochs = config.training.epochs.min(reference.losses.len());
     config.data = fixture.resolve_path(&config.data);
     let ours = trace_of(&config)?;
     let mut report = Report::new(&fixture.name, reference.losses.len(), ours.losses.len());

@@ -57,8 +57,9 @@ pub struct Args {
     /// Write the run (config, loss per epoch, final weights) as JSON to this file
     #[arg(long)]
     pub trace: Option<PathBuf>,
-    /// Also write the picture's change during training as an animated GIF (needs --hid 2): frames
-    /// at epochs spaced logarithmically, epoch and loss in each title
+    /// Also write an animated GIF: with --hid 2, the picture's change during training (frames at
+    /// epochs spaced logarithmically, epoch and loss in each title); with --hid 3, the trained cube
+    /// turning about h3
     #[arg(long, value_name = "FILE.gif")]
     pub animate: Option<PathBuf>,
     /// With --animate: draw each dot's path so far behind it
@@ -223,7 +224,8 @@ impl Trace {
             loss: run.losses.clone(),
             in_hid: LinearTrace::of(&run.net.in_hid)?,
             hid_out: LinearTrace::of(&run.net.hid_out)?,
-            kernels: Some(crate::kernels::Kernels::here()),
+            // The CPU's kernels; a CUDA run's numbers are the GPU's.
+            kernels: (config.device == DeviceArg::Cpu).then(crate::kernels::Kernels::here),
         })
     }
 
@@ -240,8 +242,11 @@ impl Trace {
 /// `hud verify`'s replay of an encoder fixture: trains its config on the CPU and compares.
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
+    parity::check_length(&fixture.name, "loss", reference.loss.len(), reference.epochs)?;
     let mut config = reference.config.clone();
     config.target = fixture.resolve_path(&config.target);
+    // At most one epoch more than the reference ran: enough to see a run that would not stop.
+    config.epochs = config.epochs.min(reference.epochs + 1);
     let target = config.target()?;
     let run = train(&config, &target, config.device.to_device()?, |_, _, _| Ok(()))?;
     Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))

@@ -45,6 +45,25 @@ pub fn check_distinct(paths: &[&Path]) -> Result<()> {
     Ok(())
 }
 
+/// The most hud reads of any input file: a target, a data set, a trace or fixture, a sweep part (a
+/// 10,000 x 10,000 target of 0/1 is 200 MB, a trace of a million epochs about 40 MB).
+pub const MAX_READ_BYTES: u64 = 256 << 20;
+
+/// Reads a text file of at most `limit` bytes, so that an endless file (`/dev/zero`, a FIFO that never
+/// closes its end) is an error rather than unbounded memory. `what` names the file in errors
+/// (`target file `, or nothing).
+pub fn read_text_capped(path: &Path, limit: u64, what: &str) -> Result<String> {
+    use std::io::Read;
+    let name = format!("{what}{}", path.display());
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(anyhow!("cannot read {name}: it is longer than {} MB", limit >> 20));
+    }
+    String::from_utf8(bytes).map_err(|_| anyhow!("cannot read {name}: it is not UTF-8 text"))
+}
+
 /// Writes `contents` to a temporary file beside `path`, then renames it over `path`, so that a reader
 /// never sees a half-written file and a failure leaves none behind.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
@@ -72,6 +91,20 @@ mod tests {
         assert!(check_writable(&missing).is_err());
         assert!(check_writable(dir.path()).unwrap_err().to_string().contains("is a folder"));
         assert!(check_writable(&path).is_ok());
+    }
+
+    #[test]
+    fn reads_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, "0123456789").unwrap();
+        assert_eq!(read_text_capped(&path, 10, "").unwrap(), "0123456789");
+        let err = read_text_capped(&path, 9, "").unwrap_err().to_string();
+        assert!(err.contains("is longer than"), "{err}");
+        let endless = read_text_capped(Path::new("/dev/zero"), 1 << 20, "").unwrap_err().to_string();
+        assert!(endless.contains("cannot read /dev/zero: it is longer than 1 MB"), "{endless}");
+        std::fs::write(&path, [0xff, 0xfe]).unwrap();
+        assert!(read_text_capped(&path, 10, "").unwrap_err().to_string().contains("not UTF-8"));
     }
 
     #[test]

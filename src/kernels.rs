@@ -50,6 +50,10 @@ pub struct Kernels {
     pub mkl_cbwr: String,
     /// Intra-op threads.
     pub threads: i64,
+    /// `MKL_ENABLE_INSTRUCTIONS` where it was set: it moves MKL's code path in native kernels (not
+    /// in the portable ones, measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mkl_instructions: Option<String>,
     /// The CPU's model name (what "native kernels" depend on).
     pub cpu: String,
 }
@@ -63,8 +67,10 @@ fn owned_c_string(raw: *mut c_char) -> String {
 
 /// MKL's name for a CBWR branch number (`mkl_service.h`).
 pub fn mkl_branch_name(branch: i32) -> String {
+    if branch < 0 {
+        return "none".to_string();
+    }
     let name = match branch & !0x10000 {
-        -1 => "none",
         0 | 1 => "OFF",
         2 => "AUTO",
         3 => "COMPATIBLE",
@@ -78,6 +84,12 @@ pub fn mkl_branch_name(branch: i32) -> String {
         other => return format!("branch {other}"),
     };
     name.to_string()
+}
+
+/// The version of the libtorch this hud runs, e.g. `2.11.0`.
+pub fn torch_version() -> String {
+    // SAFETY: a static NUL-terminated string.
+    unsafe { CStr::from_ptr(hud_torch_version()) }.to_string_lossy().into_owned()
 }
 
 /// The CPU's model name from /proc/cpuinfo (or the architecture where there is none).
@@ -99,12 +111,19 @@ impl Kernels {
     pub fn here() -> Kernels {
         // SAFETY: plain queries of libtorch's state; the version is a static string.
         let aten = owned_c_string(unsafe { hud_cpu_capability() });
-        let torch = unsafe { CStr::from_ptr(hud_torch_version()) }.to_string_lossy().into_owned();
+        let torch = torch_version();
         // MKL reads MKL_CBWR at its first call; a small product makes sure that has happened.
         let _ = tch::Tensor::ones([2, 2], (tch::Kind::Float, tch::Device::Cpu))
             .mm(&tch::Tensor::ones([2, 2], (tch::Kind::Float, tch::Device::Cpu)));
         let mkl_cbwr = mkl_branch_name(unsafe { hud_mkl_cbwr_branch() });
-        Kernels { torch, aten, mkl_cbwr, threads: i64::from(tch::get_num_threads()), cpu: cpu_model() }
+        Kernels {
+            torch,
+            aten,
+            mkl_cbwr,
+            threads: i64::from(tch::get_num_threads()),
+            mkl_instructions: std::env::var("MKL_ENABLE_INSTRUCTIONS").ok(),
+            cpu: cpu_model(),
+        }
     }
 
     /// ATen's scalar kernels, MKL COMPATIBLE, one thread: the same numbers on every x86-64 CPU.
@@ -121,6 +140,7 @@ impl Kernels {
                 || self.aten == other.aten
                     && self.mkl_cbwr == other.mkl_cbwr
                     && self.threads == other.threads
+                    && self.mkl_instructions == other.mkl_instructions
                     && self.cpu == other.cpu)
     }
 
@@ -130,8 +150,11 @@ impl Kernels {
         let threads =
             if self.threads == 1 { "1 thread".to_string() } else { format!("{} threads", self.threads) };
         // MKL's CNR off: it picks its code path by CPU vendor and vector width.
-        let mkl =
+        let mut mkl =
             if self.mkl_cbwr == "OFF" { "MKL by CPU".to_string() } else { format!("MKL {}", self.mkl_cbwr) };
+        if let Some(instructions) = &self.mkl_instructions {
+            mkl += &format!(" up to {instructions}");
+        }
         let detail = format!("ATen {}, {mkl}, {threads}, torch {}", self.aten, self.torch);
         if self.is_portable() {
             format!("portable kernels ({detail})")
@@ -140,14 +163,20 @@ impl Kernels {
         }
     }
 
-    /// The environment that puts a process in these kernels, where it can be: the portable ones on any
-    /// CPU, native ones only on their own CPU model. `None` when these kernels cannot be had here.
-    pub fn environment(&self) -> Option<Vec<(&'static str, String)>> {
-        if self.is_portable() {
-            return Some(PORTABLE_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect());
+    /// The environment that puts a process of this hud in these kernels, where it can be: the portable
+    /// ones on any CPU, native ones only on their own CPU model, either only with this hud's libtorch.
+    /// Otherwise why not.
+    pub fn environment(&self) -> Result<Vec<(&'static str, String)>, String> {
+        let torch = torch_version();
+        if self.torch != torch {
+            return Err(format!("this hud runs libtorch {torch}"));
         }
-        if self.cpu != cpu_model() {
-            return None;
+        if self.is_portable() {
+            return Ok(PORTABLE_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect());
+        }
+        let cpu = cpu_model();
+        if self.cpu != cpu {
+            return Err(format!("this machine's CPU is {cpu}"));
         }
         let threads = self.threads.to_string();
         let mut env = vec![
@@ -158,7 +187,10 @@ impl Kernels {
         if !matches!(self.mkl_cbwr.as_str(), "OFF" | "none") {
             env.push(("MKL_CBWR", self.mkl_cbwr.clone()));
         }
-        Some(env)
+        if let Some(instructions) = &self.mkl_instructions {
+            env.push(("MKL_ENABLE_INSTRUCTIONS", instructions.clone()));
+        }
+        Ok(env)
     }
 }
 
@@ -193,7 +225,14 @@ mod tests {
     use super::*;
 
     fn kernels(aten: &str, mkl: &str, threads: i64, cpu: &str) -> Kernels {
-        Kernels { torch: "2.11.0".into(), aten: aten.into(), mkl_cbwr: mkl.into(), threads, cpu: cpu.into() }
+        Kernels {
+            torch: "2.11.0".into(),
+            aten: aten.into(),
+            mkl_cbwr: mkl.into(),
+            threads,
+            mkl_instructions: None,
+            cpu: cpu.into(),
+        }
     }
 
     #[test]
@@ -207,6 +246,10 @@ mod tests {
         assert!(!native_amd.same_numbers_as(&amd));
         assert!(native_amd.same_numbers_as(&native_amd.clone()));
         assert!(!native_amd.same_numbers_as(&kernels("AVX512", "OFF", 1, "AMD EPYC")));
+        let avx2_mkl = Kernels { mkl_instructions: Some("AVX2".into()), ..native_amd.clone() };
+        assert!(!native_amd.same_numbers_as(&avx2_mkl));
+        let portable_avx2_mkl = Kernels { mkl_instructions: Some("AVX2".into()), ..amd.clone() };
+        assert!(amd.same_numbers_as(&portable_avx2_mkl));
         let mut other_torch = amd.clone();
         other_torch.torch = "2.10.0".into();
         assert!(!amd.same_numbers_as(&other_torch));
@@ -221,5 +264,6 @@ mod tests {
         assert_eq!(mkl_branch_name(1), "OFF");
         assert_eq!(mkl_branch_name(2), "AUTO");
         assert_eq!(mkl_branch_name(99), "branch 99");
+        assert_eq!(mkl_branch_name(-1), "none");
     }
 }

@@ -1,7 +1,7 @@
 //! The `hud` command: parses the arguments and hands them to the script's module.
 
 use clap::error::ErrorKind;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Hidden unit dynamics: the COMP9444 PyTorch lab scripts in Rust, bit for bit with PyTorch on CPU.
 #[derive(Parser, Debug)]
@@ -41,9 +41,20 @@ enum Command {
     Depth(hud::depth::Args),
 }
 
+/// Every value may start with '-', so that `--seed -1` is refused as an invalid value rather than as
+/// an unknown argument.
+fn allow_negative_numbers(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| if arg.get_action().takes_values() { arg.allow_negative_numbers(true) } else { arg })
+        .mut_subcommands(allow_negative_numbers)
+}
+
 fn main() {
     hud::report_panics_in_one_line();
-    let cli = match Cli::try_parse() {
+    let cli = match allow_negative_numbers(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         // --help and --version (to stdout), and a bare `hud` (its help, to stderr).
         Err(e) if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {

@@ -42,8 +42,7 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
         Ok(Fixture {
             name: path.display().to_string(),
             text: Cow::Owned(text),
@@ -109,6 +108,16 @@ pub fn find_embedded<T: DeserializeOwned>(
         }
     }
     Ok(None)
+}
+
+/// Refuses a trace whose `series` has another length than the `epochs` it records (a broken or edited
+/// fixture), before anything is replayed.
+pub fn check_length(name: &str, series: &str, len: usize, epochs: u64) -> Result<()> {
+    ensure!(
+        len as u64 == epochs,
+        "{name}: the trace's lengths disagree: it records {epochs} epochs but {len} values of {series}"
+    );
+    Ok(())
 }
 
 /// How a replay compared with its reference.
@@ -236,14 +245,22 @@ pub fn run_line(
                 )
             }
         }
-        Some(kernels) => format!(
-            "parity: not compared with the PyTorch reference {name}, made in {}: this run computed in {}, which \
-             round differently. To check this run exactly: `{}`; to compare hud with this machine's PyTorch in \
-             its own kernels: `hud verify --live`",
-            kernels.describe(),
-            here.describe(),
-            portable_command()
-        ),
+        Some(kernels) => {
+            let check = match kernels.environment() {
+                Ok(_) if kernels.is_portable() => {
+                    format!("To check this run exactly: `{}`; to", portable_command())
+                }
+                Ok(_) => "To".to_string(),
+                Err(why) => format!("It cannot be checked here ({why}). To"),
+            };
+            format!(
+                "parity: not compared with the PyTorch reference {name}, made in {}: this run computed in {}, which \
+                 round differently. {check} compare hud with this machine's PyTorch in its own kernels: `hud \
+                 verify --live`",
+                kernels.describe(),
+                here.describe(),
+            )
+        }
         None => {
             let report = compare();
             if report.exact() {
@@ -269,7 +286,12 @@ fn portable_command() -> String {
             format!("'{}'", arg.replace('\'', "'\\''"))
         }
     };
-    let args: Vec<String> = std::env::args().skip(1).map(quote).collect();
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .filter(|a| a != "--portable")
+        .map(quote)
+        .collect();
     format!("hud {} --portable", args.join(" "))
 }
 
@@ -393,17 +415,23 @@ fn run_child(sources: &[Source]) -> Result<()> {
         });
     }
     for line in lines {
-        println!("{}", serde_json::to_string(&line)?);
+        println!("{CHILD_MARK}{}", serde_json::to_string(&line)?);
     }
     Ok(())
 }
 
-/// Replays `sources` (all made in `kernels`) in a child hud started with `env`, which puts it in them.
-fn replay_in_child(kernels: &Kernels, env: &[(&str, String)], sources: &[Source]) -> Result<Vec<Outcome>> {
+/// Marks the child's JSON lines on its standard output, which anything else might also write to
+/// (`MKL_VERBOSE=1`, say).
+const CHILD_MARK: &str = "hud-verify-child: ";
+
+/// Replays `members` (each with the kernels it was made in, all the same numbers) in a child hud
+/// started with `env`, which puts it in those kernels.
+fn replay_in_child(env: &[(&str, String)], members: &[(Source, Kernels)]) -> Result<Vec<Outcome>> {
+    let described = members.first().map_or_else(String::new, |(_, k)| k.describe());
     let exe = std::env::current_exe().context("cannot find hud's own executable")?;
     let mut command = std::process::Command::new(&exe);
-    command.arg("verify").arg("--child").args(sources.iter().map(Source::arg));
-    for (key, _) in crate::kernels::PORTABLE_ENV {
+    command.arg("verify").arg("--child").args(members.iter().map(|(source, _)| source.arg()));
+    for key in crate::kernels::PORTABLE_ENV.iter().map(|(k, _)| *k).chain(["MKL_ENABLE_INSTRUCTIONS"]) {
         command.env_remove(key);
     }
     command.envs(env.iter().map(|(k, v)| (k, v)));
@@ -411,15 +439,16 @@ fn replay_in_child(kernels: &Kernels, env: &[(&str, String)], sources: &[Source]
         .stderr(std::process::Stdio::inherit())
         .output()
         .with_context(|| format!("cannot run {}", exe.display()))?;
-    ensure!(output.status.success(), "the replay in {} failed ({})", kernels.describe(), output.status);
-    let stdout = String::from_utf8(output.stdout).context("the replay's output is not UTF-8")?;
-    let mut lines = stdout.lines().map(serde_json::from_str::<ChildLine>);
+    ensure!(output.status.success(), "the replay in {described} failed ({})", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut lines =
+        stdout.lines().filter_map(|l| l.strip_prefix(CHILD_MARK)).map(serde_json::from_str::<ChildLine>);
     let child_kernels = match lines.next() {
         Some(Ok(ChildLine::Kernels(k))) => k,
-        _ => bail!("the replay in {} did not say its kernels", kernels.describe()),
+        _ => bail!("the replay in {described} did not say its kernels"),
     };
     let mut outcomes = Vec::new();
-    for line in lines {
+    for ((_, kernels), line) in members.iter().zip(lines) {
         outcomes.push(match line.context("the replay's output is not one report per line")? {
             _ if !child_kernels.same_numbers_as(kernels) => Outcome::Unreachable {
                 kernels: kernels.clone(),
@@ -431,10 +460,10 @@ fn replay_in_child(kernels: &Kernels, env: &[(&str, String)], sources: &[Source]
         });
     }
     ensure!(
-        outcomes.len() == sources.len(),
+        outcomes.len() == members.len(),
         "the replay reported {} of {} fixtures",
         outcomes.len(),
-        sources.len()
+        members.len()
     );
     Ok(outcomes)
 }
@@ -443,8 +472,9 @@ fn replay_in_child(kernels: &Kernels, env: &[(&str, String)], sources: &[Source]
 /// child per other set of kernels.
 fn replay_all(sources: &[Source], here: &Kernels) -> Vec<Outcome> {
     let mut outcomes: Vec<Option<Outcome>> = sources.iter().map(|_| None).collect();
-    // Per other set of kernels: the kernels, the environment that puts a process in them, the fixtures.
-    let mut elsewhere: Vec<(Kernels, Environment, Vec<usize>)> = Vec::new();
+    // Per other set of kernels: the environment that puts a process in them, and the fixtures (with
+    // their kernels) made in them.
+    let mut elsewhere: Vec<(Environment, Vec<(usize, Kernels)>)> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         let fixture = match source.load() {
             Ok(fixture) => fixture,
@@ -460,25 +490,28 @@ fn replay_all(sources: &[Source], here: &Kernels) -> Vec<Outcome> {
                 Some(replay_outcome(&fixture, Some(kernels)))
             }
             Ok(Some(kernels)) => match kernels.environment() {
-                Some(env) => {
-                    match elsewhere.iter_mut().find(|(_, e, _)| *e == env) {
-                        Some((_, _, members)) => members.push(i),
-                        None => elsewhere.push((kernels, env, vec![i])),
+                Ok(env) => {
+                    let group = elsewhere.iter_mut().find(|(e, members)| {
+                        *e == env && members.first().is_some_and(|(_, k)| k.same_numbers_as(&kernels))
+                    });
+                    match group {
+                        Some((_, members)) => members.push((i, kernels)),
+                        None => elsewhere.push((env, vec![(i, kernels)])),
                     }
                     None
                 }
-                None => Some(Outcome::Unreachable {
-                    why: format!("this machine's CPU is {}", crate::kernels::cpu_model()),
-                    kernels,
-                }),
+                Err(why) => Some(Outcome::Unreachable { why, kernels }),
             },
         };
     }
-    for (kernels, env, members) in elsewhere {
-        let group: Vec<Source> = members.iter().map(|&i| sources[i].clone()).collect();
-        match replay_in_child(&kernels, &env, &group) {
-            Ok(found) => members.iter().zip(found).for_each(|(&i, outcome)| outcomes[i] = Some(outcome)),
-            Err(e) => members.iter().for_each(|&i| outcomes[i] = Some(Outcome::Failed(format!("{e:#}")))),
+    for (env, members) in elsewhere {
+        let group: Vec<(Source, Kernels)> =
+            members.iter().map(|(i, k)| (sources[*i].clone(), k.clone())).collect();
+        match replay_in_child(&env, &group) {
+            Ok(found) => members.iter().zip(found).for_each(|((i, _), outcome)| outcomes[*i] = Some(outcome)),
+            Err(e) => {
+                members.iter().for_each(|(i, _)| outcomes[*i] = Some(Outcome::Failed(format!("{e:#}"))))
+            }
         }
     }
     outcomes.into_iter().map(|o| o.expect("every fixture has an outcome")).collect()
@@ -533,7 +566,8 @@ pub fn run(args: Args) -> Result<()> {
             Outcome::Unrecorded { report } => {
                 println!(
                     "{name}: not compared: the fixture does not record the kernels it was made in, and this \
-                     process's give other numbers ({}); remake it with its generator's --portable",
+                     process's give other numbers ({}); if it was made in the portable kernels, `hud --portable \
+                     verify {name}` compares it; else remake it with its generator's --portable",
                     report.summary()
                 );
                 unchecked += 1;

@@ -57,8 +57,7 @@ impl PointSet {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
         Self::parse(&text, &path.display().to_string())
     }
 

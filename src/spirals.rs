@@ -284,7 +284,8 @@ impl Trace {
             loss: run.losses.clone(),
             accuracy: run.accuracies.clone(),
             params,
-            kernels: Some(crate::kernels::Kernels::here()),
+            // The CPU's kernels; a CUDA run's numbers are the GPU's.
+            kernels: (config.device == DeviceArg::Cpu).then(crate::kernels::Kernels::here),
         })
     }
 
@@ -304,11 +305,16 @@ impl Trace {
 /// `hud verify`'s replay of a spirals fixture: trains its config on the CPU and compares.
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
+    crate::parity::check_length(&fixture.name, "loss", reference.loss.len(), reference.epochs)?;
+    crate::parity::check_length(&fixture.name, "accuracy", reference.accuracy.len(), reference.epochs)?;
     let mut config = reference.config.clone();
     config.data = fixture.resolve_path(&config.data);
+    // `range(1, epochs)`: at most one epoch more than the reference ran.
+    let recorded = config.clone();
+    config.epochs = config.epochs.min(reference.epochs + 2);
     let points = config.points()?;
     let run = train(&config, &points, config.device.to_device()?, |_, _, _| Ok(()))?;
-    Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))
+    Ok(reference.compare(&fixture.name, &Trace::of(&recorded, &run)?))
 }
 
 /// The pictures of a trained network, as the script's `graph_output` and `graph_hidden` draw them over
@@ -443,8 +449,22 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     })?;
+    let trace = Trace::of(&config, &run)?;
+    // The saved PyTorch reference with this config (the course's data), if there is one.
+    let reference = crate::parity::find_embedded(Trace::SCRIPT, |r: &Trace| r.config == config)?;
+    match reference {
+        Some((name, reference)) => eprintln!(
+            "{}",
+            crate::parity::run_line(&name, reference.kernels.as_ref(), trace.epochs, || {
+                reference.compare(&name, &trace)
+            })
+        ),
+        None => eprintln!(
+            "parity: no saved PyTorch reference has this config (fixtures/spirals_reference.py makes one)"
+        ),
+    }
     if let Some(path) = &args.trace {
-        let json = serde_json::to_string(&Trace::of(&config, &run)?).context("cannot encode the trace")?;
+        let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;
     }
     let epochs = run.losses.len();

@@ -511,7 +511,8 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     rows.sort_by_key(|r| r.run);
     tracked.sort_by_key(|t| t.0);
     if cpu {
-        let kernels = crate::kernels::Kernels::here().describe();
+        // The batches ran one intra-op thread per worker.
+        let kernels = crate::kernels::Kernels { threads: 1, ..crate::kernels::Kernels::here() }.describe();
         if inexact.is_empty() {
             eprintln!(
                 "note: in {kernels}, the batch found the order in which a single run's matrix products round, \
@@ -658,7 +659,7 @@ fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
 
 /// Reads a sweep CSV: its spec and rows.
 pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
     let context = || format!("{} is not a hud sweep CSV", path.display());
     let first = text.lines().next().unwrap_or_default();
     let rest = first.strip_prefix("# hud sweep ").with_context(context)?;

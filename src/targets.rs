@@ -95,8 +95,7 @@ impl Target {
     /// Reads a file of 0/1 rows: values separated by commas and/or white space, one row a line;
     /// blank lines and lines starting with '#' are skipped.
     pub fn read_csv(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read target file {}", path.display()))?;
+        let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "target file ")?;
         Self::parse_csv(&text).with_context(|| format!("malformed target file {}", path.display()))
     }
 
@@ -110,15 +109,24 @@ impl Target {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let row = line
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|cell| !cell.is_empty())
-                .map(|cell| match cell {
-                    "0" => Ok(0),
-                    "1" => Ok(1),
-                    _ => bail!("line {}: '{cell}' is not 0 or 1", number + 1),
-                })
-                .collect::<Result<Vec<u8>>>()?;
+            // Commas separate cells, and so does white space within a cell; a cell with nothing in it
+            // (`1,,0`, a leading or trailing comma) is an error, not a column less.
+            let mut row = Vec::new();
+            for field in line.split(',') {
+                ensure!(
+                    !field.trim().is_empty(),
+                    "line {}, column {}: an empty cell",
+                    number + 1,
+                    row.len() + 1
+                );
+                for cell in field.split_whitespace() {
+                    row.push(match cell {
+                        "0" => 0,
+                        "1" => 1,
+                        _ => bail!("line {}, column {}: '{cell}' is not 0 or 1", number + 1, row.len() + 1),
+                    });
+                }
+            }
             ensure!(
                 rows.first().is_none_or(|first: &Vec<u8>| first.len() == row.len()),
                 "line {}: {} values where the first row has {}",
@@ -194,7 +202,16 @@ mod tests {
         let value = Target::parse_csv("1,0\n0,2\n").unwrap_err().to_string();
         assert!(value.contains("'2' is not 0 or 1"), "{value}");
         let nan = Target::parse_csv("1,nan\n").unwrap_err().to_string();
-        assert!(nan.contains("'nan' is not 0 or 1"), "{nan}");
+        assert!(nan.contains("line 1, column 2: 'nan' is not 0 or 1"), "{nan}");
+        for (text, line, column) in
+            [("1,,0\n0,,1\n", 1, 2), (",1,0\n", 1, 1), ("1,0\n1,0,\n", 2, 3), ("1 , ,0\n", 1, 2)]
+        {
+            let empty = Target::parse_csv(text).unwrap_err().to_string();
+            assert!(
+                empty.contains(&format!("line {line}, column {column}: an empty cell")),
+                "{text:?}: {empty}"
+            );
+        }
         let empty = Target::parse_csv("\n# nothing\n").unwrap_err().to_string();
         assert!(empty.contains("no rows"), "{empty}");
     }

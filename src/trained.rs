@@ -140,7 +140,7 @@ impl Trained {
 }
 
 fn read_trace(path: &Path) -> Result<Trace> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
     let trace: Trace = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!("{} is not a trace written by hud encoder --trace: {e}", path.display())
     })?;

@@ -170,6 +170,53 @@ fn verify_replays_a_fixture_file_and_fails_on_a_tampered_one() {
         .stderr(contains("error: 1 of 1 fixtures differ from PyTorch"));
 }
 
+#[test]
+fn verify_refuses_traces_whose_lengths_disagree_and_bounds_the_replay() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    let broken = |name: &str, fixture: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut trace: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(common::repo_file(fixture)).unwrap()).unwrap();
+        edit(&mut trace);
+        let path = dir.path().join(name);
+        std::fs::write(&path, trace.to_string()).unwrap();
+        path
+    };
+    let long = broken("long.json", "fixtures/encoder/question1-seed2.json", &|t| {
+        let loss = t["loss"].as_array().unwrap().clone();
+        t["loss"] = serde_json::json!(loss.iter().cycle().take(loss.len() * 3).collect::<Vec<_>>());
+    });
+    let empty = broken("empty.json", "fixtures/xor/seed0.json", &|t| t["loss"] = serde_json::json!([]));
+    let accuracy = broken("accuracy.json", "fixtures/spirals/short-seed0.json", &|t| {
+        t["accuracy"].as_array_mut().unwrap().pop();
+    });
+    let depth = broken("depth.json", "fixtures/depth/train-relu-d4-kaiming.json", &|t| {
+        t["config"]["epochs"] = serde_json::json!(1_000_000_000_000u64)
+    });
+    for (path, message) in [
+        (&long, "it records 184 epochs but 552 values of loss"),
+        (&empty, "it records 4690 epochs but 0 values of loss"),
+        (&accuracy, "it records 1000 epochs but 999 values of accuracy"),
+        (&depth, "it records 1000000000001 epochs but 201 values of losses"),
+    ] {
+        let output =
+            hud().arg("verify").arg(path).timeout(std::time::Duration::from_secs(60)).assert().failure();
+        let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+        assert!(stdout.contains("the trace's lengths disagree") && stdout.contains(message), "{stdout}");
+    }
+
+    // A config that would run for ever (10^12 epochs, never stopping) against a trace of 184: the
+    // replay stops one epoch after the trace's end and reports the difference.
+    let endless = broken("endless.json", "fixtures/encoder/question1-seed2.json", &|t| {
+        t["config"]["epochs"] = serde_json::json!(1_000_000_000_000u64);
+        t["config"]["stop"] = serde_json::json!(0.0);
+    });
+    let output =
+        hud().arg("verify").arg(&endless).timeout(std::time::Duration::from_secs(60)).assert().failure();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("epochs 184 (PyTorch) vs 185 (hud)"), "{stdout}");
+}
+
 /// Runs `hud encoder` with `args` in a fresh folder, expects it to fail with `message` in one
 /// `error:` line, and checks it left no file behind.
 fn refuses(args: &[&str], message: &str) {
@@ -178,6 +225,7 @@ fn refuses(args: &[&str], message: &str) {
     std::fs::write(dir.path().join("values.csv"), "1,0\n0,2\n").unwrap();
     std::fs::write(dir.path().join("empty.csv"), "").unwrap();
     std::fs::write(dir.path().join("binary.csv"), [0xff, 0xfe, 0x00]).unwrap();
+    std::fs::write(dir.path().join("holes.csv"), "1,,0\n0,,1\n").unwrap();
     std::fs::create_dir(dir.path().join("folder.png")).unwrap();
     common::encoder_refuses_in(dir.path(), args, message);
 }
@@ -187,10 +235,30 @@ fn bad_targets_are_refused() {
     common::portable();
     refuses(&["--target", "heart18"], "unknown target 'heart18'");
     refuses(&["--target", "ragged.csv"], "line 2: 2 values where the first row has 3");
-    refuses(&["--target", "values.csv"], "line 2: '2' is not 0 or 1");
+    refuses(&["--target", "values.csv"], "line 2, column 2: '2' is not 0 or 1");
     refuses(&["--target", "empty.csv"], "no rows of 0/1 values");
     refuses(&["--target", "binary.csv"], "cannot read target file binary.csv");
     refuses(&["--target", "."], "cannot read target file .");
+    // An empty cell is an error naming its place, not a column less.
+    refuses(&["--target", "holes.csv"], "line 1, column 2: an empty cell");
+    // An endless file is read up to a bound, not into all memory.
+    refuses(&["--target", "/dev/zero"], "cannot read target file /dev/zero: it is longer than 256 MB");
+}
+
+#[test]
+fn negative_numbers_are_invalid_values_not_unknown_arguments() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["exercises", "--q1-seed", "-1"][..],
+        &["sweep", "--seeds", "-1"],
+        &["depth", "--depth", "-1"],
+        &["xor", "--seed", "-1"],
+        &["spirals", "--epochs", "-5"],
+    ] {
+        let flag = args[1];
+        common::refuses_in(dir.path(), args, &format!("invalid value '{}' for '{flag}", args[2]));
+    }
 }
 
 #[test]
