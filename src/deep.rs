@@ -16,7 +16,7 @@
 
 use crate::model::{mean_bce, seeded, Linear, NanOutputs};
 use crate::optim::Adam;
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Result};
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
@@ -116,7 +116,26 @@ impl Arch {
             ),
         };
         let mut arch = Arch { depth, width, act, init: Init::Pytorch, batchnorm: false, skip: Skip::None };
+        let (mut inits, mut skips, mut norms) = (0, 0, 0);
         for part in parts {
+            // One of each kind: `relu+kaiming+xavier` or `relu+dense+residual` names two at once.
+            match part {
+                "pytorch" | "xavier" | "kaiming" | "lecun" => inits += 1,
+                "residual" | "dense" => skips += 1,
+                "bn" | "batchnorm" => norms += 1,
+                _ => {}
+            }
+            ensure!(
+                inits <= 1 && skips <= 1 && norms <= 1,
+                "technique '{technique}' names two {} at once",
+                if inits > 1 {
+                    "initialisations"
+                } else if skips > 1 {
+                    "kinds of skip connection"
+                } else {
+                    "batch norms"
+                }
+            );
             match part {
                 "pytorch" => arch.init = Init::Pytorch,
                 "xavier" => arch.init = Init::Xavier,

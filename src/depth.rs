@@ -62,7 +62,7 @@ pub struct Args {
     pub skip: Skip,
     /// Techniques by name instead of --act/--init/--batchnorm/--skip, comma-separated: an activation,
     /// then +kaiming, +xavier, +lecun, +bn, +residual or +dense (e.g. selu+lecun,relu+kaiming+bn)
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["act", "init", "batchnorm", "skip"])]
     pub techniques: Vec<String>,
     /// The task: `spirals` (the course's twin spirals, 194 points), `encoder` (the --dim identity),
     /// or a CSV file of x,y,class rows
@@ -101,7 +101,7 @@ pub struct Args {
     #[arg(long)]
     pub trace: Option<PathBuf>,
     /// Train every depth of --depths with every technique of --techniques and tabulate them
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["depth", "epochs", "measure_at"])]
     pub table: bool,
     /// The table's depths
     #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128")]

@@ -82,14 +82,14 @@ pub struct NetworkArgs {
     /// the path of a CSV file of 0/1 rows (one row per input item, one column per output)
     #[arg(long, default_value = "input")]
     pub target: String,
-    /// Input dimension for `--target input`
-    #[arg(long, default_value_t = 9, allow_negative_numbers = true)]
-    pub dim: i64,
+    /// Input dimension for `--target input` [default: 9]
+    #[arg(long, allow_negative_numbers = true)]
+    pub dim: Option<i64>,
     /// Number of hidden units, K
     #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
     pub hid: i64,
     /// Maximum number of epochs
-    #[arg(long, default_value_t = 100000, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(1..=crate::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// Stop once an epoch's loss is at most this
     #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
@@ -106,11 +106,21 @@ pub struct NetworkArgs {
 }
 
 impl NetworkArgs {
+    /// Refuses a --dim that a named or file target would ignore.
+    pub fn check(&self) -> Result<()> {
+        ensure!(
+            self.dim.is_none() || self.target == "input",
+            "--dim is for --target input; the target {} has its own size",
+            self.target
+        );
+        Ok(())
+    }
+
     /// The run's config with this seed, on this device.
     pub fn config(&self, seed: u64, device: DeviceArg) -> Config {
         Config {
             target: self.target.clone(),
-            dim: self.dim,
+            dim: self.dim.unwrap_or(9),
             hid: self.hid,
             epochs: self.epochs,
             stop: self.stop,
@@ -283,6 +293,7 @@ fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> S
 /// PyTorch reference when one has this config.
 pub fn run(args: Args) -> Result<()> {
     let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    args.network.check()?;
     let config = args.network.config(seed, args.device);
     let target = config.target()?;
     let device = config.device.to_device()?;
@@ -304,6 +315,23 @@ pub fn run(args: Args) -> Result<()> {
     let outputs: Vec<&Path> =
         [picture.then_some(args.out.as_path()), args.trace.as_deref()].into_iter().flatten().collect();
     request.check(config.hid, &outputs)?;
+    // --plot's snapshots are outputs too: no other output may name one.
+    let snapshots: Vec<PathBuf> = match picture && args.plot {
+        true => PLOT_EPOCHS
+            .iter()
+            .filter(|&&e| e <= config.epochs)
+            .map(|&e| epoch_picture_path(&args.out, e))
+            .collect(),
+        false => Vec::new(),
+    };
+    let every_output: Vec<&Path> = outputs
+        .iter()
+        .copied()
+        .chain(args.animate.as_deref())
+        .chain(args.trajectory.as_deref())
+        .chain(snapshots.iter().map(PathBuf::as_path))
+        .collect();
+    files::check_distinct(&every_output)?;
     // With 3 hidden units --animate turns the final cube (CubeRun below): nothing to record.
     let mut recorder = (request.wanted() && config.hid == 2)
         .then(|| Recorder::new(request, run_name(&config, &target), &target));
@@ -330,8 +358,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     });
-    // A run that fails (diverges) leaves nothing behind, its --plot pictures included.
-    let run = run.inspect_err(|_| epoch_pictures.iter().for_each(|path| drop(std::fs::remove_file(path))))?;
+    // A run that fails (diverges) writes nothing, its --plot pictures included: they are staged until
+    // the command succeeds (src/files.rs).
+    let run = run?;
     let trace = Trace::of(&config, &run)?;
     // The animation and trajectory are rendered before anything is written.
     let recording = recorder.map(|r| r.finish(trace.epochs, run.losses.last().copied(), &run.net));
@@ -372,6 +401,14 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         eprintln!("wrote {}", args.out.display());
+        if let (Some(first), Some(last)) = (epoch_pictures.first(), epoch_pictures.last()) {
+            eprintln!(
+                "wrote {} --plot snapshots ({} ... {})",
+                epoch_pictures.len(),
+                first.display(),
+                last.display()
+            );
+        }
         if let Some(cube) = &cube {
             cube.write_gif()?;
         }

@@ -19,7 +19,7 @@ use crate::model::EncModel;
 use crate::plot::{self, HiddenPicture};
 use crate::space_plot;
 use crate::targets::Target;
-use anyhow::{ensure, Result};
+use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -152,11 +152,13 @@ pub fn question1(seed: u64, device: DeviceArg, out: &std::path::Path) -> Result<
 
 /// `hud exercises`.
 pub fn run(args: Args) -> Result<()> {
-    ensure!(args.out_dir.is_dir(), "--out-dir {} is not a folder", args.out_dir.display());
+    files::output_folder("--out-dir", &args.out_dir)?;
     let q1 = args.out_dir.join("question1.png");
     let q2 = args.out_dir.join("question2.png");
-    files::check_writable(&q1)?;
-    files::check_writable(&q2)?;
+    if args.out_dir.is_dir() {
+        files::check_writable(&q1)?;
+        files::check_writable(&q2)?;
+    }
     args.device.to_device()?;
     // Both are trained and drawn before either is written, so a failure leaves neither.
     let (q1_text, q1_picture) = question1(args.q1_seed, args.device, &q1)?;

@@ -7,6 +7,8 @@
 //! pictures ([`plot`]) and their change during training ([`animate`]), traces ([`trace`]) and parity
 //! with saved PyTorch runs ([`parity`]).
 
+use std::io::Write;
+
 pub mod animate;
 pub mod batched;
 pub mod cube;
@@ -62,6 +64,23 @@ pub fn report_panics_in_one_line() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("unknown panic");
-        eprintln!("error: internal error: {}", without_backtrace(message));
+        // `println!` and `eprintln!` panic when their stream fails (a full disk, a closed terminal):
+        // that is an error of the run, not of hud, and a failing standard error cannot carry it.
+        if message.starts_with("failed printing to stderr") {
+            std::process::exit(STREAM_FAILED);
+        }
+        let line = match message.strip_prefix("failed printing to stdout: ") {
+            Some(reason) => format!("error: cannot write to standard output: {reason}"),
+            None => format!("error: internal error: {}", without_backtrace(message)),
+        };
+        // Never `eprintln!` here: a panic inside the hook aborts the process.
+        let _ = writeln!(std::io::stderr(), "{line}");
+        if message.starts_with("failed printing to stdout") {
+            std::process::exit(STREAM_FAILED);
+        }
     }));
 }
+
+/// The exit status when standard output or standard error cannot be written (other than a closed
+/// pipe, which ends hud quietly by SIGPIPE, as it does any Unix tool).
+pub const STREAM_FAILED: i32 = 74;

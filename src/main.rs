@@ -1,5 +1,6 @@
 //! The `hud` command: parses the arguments and hands them to the script's module.
 
+use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -50,6 +51,10 @@ fn allow_negative_numbers(command: clap::Command) -> clap::Command {
 }
 
 fn main() {
+    // A closed pipe (`hud ... | head`) ends hud quietly, as it does any Unix tool; Rust would
+    // otherwise ignore SIGPIPE and fail the next print.
+    // SAFETY: restoring a signal's default disposition, before any other thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     hud::report_panics_in_one_line();
     let cli = match allow_negative_numbers(Cli::command())
         .try_get_matches()
@@ -86,6 +91,13 @@ fn main() {
             std::process::exit(1);
         }
     }
+    // Every output is staged and written when the command has succeeded, or not at all
+    // (src/files.rs); an interrupt leaves no file behind.
+    if let Err(e) = hud::files::on_interrupt() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+    hud::files::begin();
     let result = match cli.command {
         Command::Encoder(args) => hud::encoder::run(args),
         Command::Exercises(args) => hud::exercises::run(args),
@@ -97,7 +109,8 @@ fn main() {
         Command::Nonlinearity(args) => hud::nonlinearity::run(args),
         Command::Depth(args) => hud::depth::run(args),
     };
-    if let Err(e) = result {
+    if let Err(e) = result.and_then(|()| hud::files::commit().context("nothing was written")) {
+        hud::files::discard();
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

@@ -72,10 +72,10 @@ pub struct Args {
     )]
     pub sweep_inits: Vec<f64>,
     /// Part 2: seeds per initial weight size (seeds 0, 1, ...; 0 skips part 2)
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub sweep_seeds: u64,
     /// Part 2: the most epochs a run may take
-    #[arg(long, default_value_t = 30000)]
+    #[arg(long, default_value_t = 30000, value_parser = clap::value_parser!(u64).range(1..=crate::train::MAX_EPOCHS))]
     pub sweep_epochs: u64,
     /// The picture: both parts, four panels (.png or .svg)
     #[arg(long, default_value = "nonlinearity.png")]

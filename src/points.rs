@@ -78,6 +78,12 @@ impl PointSet {
                 let value: f64 =
                     field.parse().with_context(|| format!("{}: `{field}` is not a number", at()))?;
                 ensure!(value.is_finite(), "{}: `{field}` is not a finite number", at());
+                // The network computes in float32: a value beyond its range would be infinite there.
+                ensure!(
+                    (value as f32).is_finite(),
+                    "{}: `{field}` is beyond float32's range (about 3.4e38), in which the network computes",
+                    at()
+                );
                 inputs.push(value as f32);
             }
             let class: f64 = fields[2]
@@ -157,6 +163,7 @@ mod tests {
             ("x,y,c\n1,2,0.5\n", "should be 0 or 1"),
             ("x,y,c\n1,inf,1\n", "not a finite number"),
             ("x,y,c\n1,NaN,1\n", "not a finite number"),
+            ("x,y,c\n0,0,0\n1e300,1,1\n", "line 3: `1e300` is beyond float32's range"),
         ];
         for (text, message) in cases {
             let err = PointSet::parse(text, "f.csv").unwrap_err();

@@ -65,10 +65,10 @@ pub struct Args {
     pub no_plots: bool,
     /// Train this many seeds (from --seed up) instead of one run, in parallel, and summarise them:
     /// how many reach 100%, and when (no pictures)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_SEEDS))]
     pub seeds: Option<u64>,
     /// With --seeds: how many runs train at once (default: one per core)
-    #[arg(long, value_name = "N", requires = "seeds")]
+    #[arg(long, value_name = "N", requires = "seeds", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub jobs: Option<usize>,
     /// Write the course's spirals.csv (built from its rule, byte for byte) to this file, and train
     /// nothing
@@ -92,7 +92,7 @@ pub struct NetworkArgs {
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lr: f64,
     /// The script's `range(1, epochs)`: at most EPOCHS - 1 epochs
-    #[arg(long, default_value_t = 100000)]
+    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(2..=crate::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// With --net mlp: the number of hidden layers
     #[arg(long, default_value_t = Shape::COURSE_LAYERS, allow_negative_numbers = true)]
@@ -412,6 +412,9 @@ pub fn save_pictures(
     Ok(written)
 }
 
+/// The most seeds `--seeds` trains (each a whole run).
+pub const MAX_SEEDS: u64 = 10_000;
+
 /// `hud spirals`: the script's run, its printed lines and its pictures; or, with `--seeds`, many runs
 /// summarised.
 pub fn run(args: Args) -> Result<()> {
@@ -437,8 +440,10 @@ pub fn run(args: Args) -> Result<()> {
             "{units} hidden units are too many to draw (at most {MAX_DRAWN_UNITS}: each is a picture, and the \
              grid's activations take memory); add --no-plots"
         );
-        ensure!(args.out_dir.is_dir(), "--out-dir {}: no such folder", args.out_dir.display());
-        files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
+        files::output_folder("--out-dir", &args.out_dir)?;
+        if args.out_dir.is_dir() {
+            files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
+        }
     }
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");

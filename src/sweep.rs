@@ -42,6 +42,9 @@ pub struct Args {
     pub sweep: SweepArgs,
 }
 
+/// The most runs a sweep trains (its CSV's rows are held in memory: about 250 bytes each).
+pub const MAX_RUNS: u64 = 1_000_000;
+
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum SweepCommand {
     /// Join the CSVs of a sweep's shards into one CSV, summary and picture
@@ -52,7 +55,7 @@ pub enum SweepCommand {
 #[derive(clap::Args, Debug, Clone)]
 pub struct SweepArgs {
     /// Number of seeds per configuration
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub seeds: u64,
     /// The first seed (seeds run from here up)
     #[arg(long, default_value_t = 0)]
@@ -60,9 +63,9 @@ pub struct SweepArgs {
     /// `input` (identity targets of each --dim), `star16`, `question1`, or a CSV file of 0/1 rows
     #[arg(long, default_value = "input")]
     pub target: String,
-    /// Encoder sizes N for `--target input` (comma-separated list)
-    #[arg(long, value_delimiter = ',', default_value = "9", allow_negative_numbers = true)]
-    pub dim: Vec<i64>,
+    /// Encoder sizes N for `--target input` (comma-separated list) [default: 9]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub dim: Option<Vec<i64>>,
     /// Numbers of hidden units K (list)
     #[arg(long, value_delimiter = ',', default_value = "2", allow_negative_numbers = true)]
     pub hid: Vec<i64>,
@@ -76,7 +79,7 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', default_value = "0.001", allow_negative_numbers = true)]
     pub init: Vec<f64>,
     /// Maximum number of epochs per run
-    #[arg(long, default_value_t = 100000)]
+    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(1..=crate::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// A run stops once an epoch's loss is at most this
     #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
@@ -88,13 +91,13 @@ pub struct SweepArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
     /// Most runs trained together in one batch
-    #[arg(long, default_value_t = 10000)]
+    #[arg(long, default_value_t = 10000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_RUNS))]
     pub batch: usize,
     /// CPU worker threads, each training its own batches (default: the number of cores)
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub threads: Option<usize>,
     /// Also train the first this many runs one at a time, as `hud encoder` does, and compare
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000))]
     pub compare: usize,
     /// One row per run
     #[arg(long, default_value = "sweep.csv")]
@@ -172,7 +175,7 @@ pub struct Point {
 
 impl Spec {
     fn of(args: &SweepArgs) -> Self {
-        let dim = if args.target == "input" { args.dim.clone() } else { vec![0] };
+        let dim = if args.target == "input" { args.dim.clone().unwrap_or_else(|| vec![9]) } else { vec![0] };
         Spec {
             target: args.target.clone(),
             dim,
@@ -205,7 +208,9 @@ impl Spec {
     }
 
     pub fn total_runs(&self) -> u64 {
-        self.points().len() as u64 * self.seeds
+        [self.dim.len(), self.hid.len(), self.lr.len(), self.mom.len(), self.init.len()]
+            .iter()
+            .fold(self.seeds, |runs, &n| runs.saturating_mul(n as u64))
     }
 
     /// Run `index`'s configuration and seed: configurations in grid order ([`Spec::points`]), seeds
@@ -243,10 +248,15 @@ impl Spec {
 
     /// Checks every configuration (as `hud encoder` would) and resolves the targets, one per --dim.
     fn targets(&self) -> Result<Vec<Target>> {
+        ensure!(self.seeds >= 1, "--seeds must be at least 1");
+        ensure!(
+            self.total_runs() <= MAX_RUNS,
+            "the sweep would train {} runs (seeds x settings); at most {MAX_RUNS}: use fewer --seeds or settings",
+            self.total_runs()
+        );
         for point in self.points() {
             self.config(&point, 0, DeviceArg::Cpu).target()?;
         }
-        ensure!(self.seeds >= 1, "--seeds must be at least 1");
         ensure!(
             self.first_seed.checked_add(self.seeds - 1).is_some(),
             "--first-seed {} with --seeds {} goes past the largest seed, {}",
@@ -667,11 +677,51 @@ pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
     let spec = stream.next().with_context(context)?.with_context(context)?;
     let part = rest[stream.byte_offset()..].trim().to_string();
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
-    let rows = reader
-        .deserialize()
-        .collect::<Result<Vec<Row>, _>>()
-        .with_context(|| format!("{}: a malformed row", path.display()))?;
+    let headers = reader.headers().with_context(context)?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("{}: a malformed row", path.display()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let row: Row = record
+            .deserialize(Some(&headers))
+            .with_context(|| format!("{}, line {line}: a malformed row", path.display()))?;
+        if let Err(field) = spec.check_row(&row) {
+            bail!("{}, line {line}: {field} does not belong to the sweep in its header", path.display());
+        }
+        rows.push(row);
+    }
     Ok((spec, part, rows))
+}
+
+impl Spec {
+    /// Whether a CSV row is one of this sweep's runs as the sweep writes it; else the first field that
+    /// is not.
+    fn check_row(&self, row: &Row) -> Result<(), String> {
+        let bad = |field: &str, value: &dyn std::fmt::Display| -> Result<(), String> {
+            Err(format!("{field} {value}"))
+        };
+        if row.run >= self.total_runs() {
+            return bad("run", &row.run);
+        }
+        let (point, seed) = self.run(row.run);
+        let known_ending = matches!(row.epochs_to_stop.as_str(), "not converged" | "diverged")
+            || row.epochs_to_stop.parse::<u64>().is_ok_and(|e| e == row.epochs);
+        match () {
+            _ if row.target != self.target => bad("target", &row.target),
+            _ if self.target == "input" && row.items as i64 != point.dim => bad("items", &row.items),
+            _ if row.hid != point.hid => bad("hid", &row.hid),
+            _ if row.lr.to_bits() != point.lr.to_bits() => bad("lr", &row.lr),
+            _ if row.mom.to_bits() != point.mom.to_bits() => bad("mom", &row.mom),
+            _ if row.init.to_bits() != point.init.to_bits() => bad("init", &row.init),
+            _ if row.stop.to_bits() != self.stop.to_bits() => bad("stop", &row.stop),
+            _ if row.max_epochs != self.epochs => bad("max_epochs", &row.max_epochs),
+            _ if row.seed != seed => bad("seed", &row.seed),
+            _ if row.epochs > self.epochs => bad("epochs", &row.epochs),
+            _ if !known_ending => bad("epochs_to_stop", &row.epochs_to_stop),
+            _ if !matches!(row.all_correct.as_str(), "yes" | "no") => bad("all_correct", &row.all_correct),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The quartiles of `sorted` (ascending), as numpy.percentile gives them.
@@ -937,6 +987,11 @@ pub fn run(args: Args) -> Result<()> {
         return merge(merge_args);
     }
     let args = args.sweep;
+    ensure!(
+        args.dim.is_none() || args.target == "input",
+        "--dim is for --target input; the target {} has its own size",
+        args.target
+    );
     let spec = Spec::of(&args);
     check_outputs(&args.csv, &args.out)?;
     let swept = sweep(&spec, &args)?;
@@ -970,6 +1025,15 @@ pub fn run(args: Args) -> Result<()> {
 /// `hud sweep merge`: the shards must be parts of the same sweep and, together, all of it.
 pub fn merge(args: MergeArgs) -> Result<()> {
     check_outputs(&args.csv, &args.out)?;
+    for part in &args.parts {
+        for (option, output) in [("--csv", &args.csv), ("--out", &args.out)] {
+            ensure!(
+                !files::same_file(part, output),
+                "{option} {} is one of the parts to merge: it would be overwritten",
+                output.display()
+            );
+        }
+    }
     let mut spec: Option<Spec> = None;
     let mut rows = Vec::new();
     for path in &args.parts {

@@ -12,6 +12,9 @@ use crate::optim::Sgd;
 use anyhow::{bail, Result};
 use tch::Tensor;
 
+/// The most epochs any command trains a network for (the encoder's 100,000,000 take about 75 minutes).
+pub const MAX_EPOCHS: u64 = 100_000_000;
+
 const ADVICE: &str = "try a smaller --lr, --mom or --init";
 
 /// The hyper-parameters of the encoder's training loop.

@@ -53,6 +53,7 @@ impl Args {
     pub fn source(&self) -> Result<Source> {
         match &self.trace {
             None => {
+                self.network.check()?;
                 let config = self.config();
                 let target = config.target()?;
                 Ok(Source::Train(config, target))

@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub init: f64,
     /// The script's `epochs`: it trains epochs 1 to EPOCHS-1 (`range(1, epochs)`)
-    #[arg(long, default_value_t = 10000, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 10000, value_parser = clap::value_parser!(u64).range(2..=crate::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// Random seed, as torch.manual_seed(SEED) before the script runs; drawn and printed when not given
     #[arg(long, allow_negative_numbers = true)]
