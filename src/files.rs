@@ -173,10 +173,12 @@ fn target(path: &Path) -> Result<Target> {
 
 /// An I/O error's own words, without the temporary file's name that tempfile adds to them.
 fn io_message(error: &std::io::Error) -> String {
-    match error.raw_os_error() {
-        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
-        None => error.kind().to_string(),
+    if let Some(code) = error.raw_os_error() {
+        return std::io::Error::from_raw_os_error(code).to_string();
     }
+    // tempfile wraps the system's error in one of its own: "<the system's words> at path <temp file>".
+    let text = error.to_string();
+    text.split(" at path ").next().unwrap_or(&text).to_string()
 }
 
 /// A new temporary file beside `file`, registered for removal on interrupt.

@@ -47,12 +47,9 @@ fn a_run_that_misses_the_ideal_says_so() {
 }
 
 #[test]
-fn a_missing_folder_is_refused() {
+fn an_out_dir_that_is_a_file_is_refused() {
     common::portable();
     let dir = tempfile::tempdir().unwrap();
-    common::refuses_in(
-        dir.path(),
-        &["exercises", "--out-dir", "nowhere"],
-        "--out-dir nowhere is not a folder",
-    );
+    std::fs::write(dir.path().join("afile"), "").unwrap();
+    common::refuses_in(dir.path(), &["exercises", "--out-dir", "afile"], "--out-dir afile is not a folder");
 }

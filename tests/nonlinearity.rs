@@ -137,7 +137,10 @@ fn bad_input_is_refused_and_leaves_nothing() {
     refuses(&["--samples", "10"], "--samples must be between 100 and 1000000, got 10");
     refuses(&["--sweep-inits", "0.1,0"], "--sweep-inits must be finite numbers > 0, got 0");
     refuses(&["--sweep-inits", "-1"], "--sweep-inits must be finite numbers > 0, got -1");
-    refuses(&["--sweep-epochs", "0"], "--sweep-epochs must be at least 1");
+    refuses(
+        &["--sweep-epochs", "0"],
+        "invalid value '0' for '--sweep-epochs <SWEEP_EPOCHS>': 0 is not in 1..=100000000",
+    );
     refuses(&["--stop", "1"], "--stop must be below 1");
     refuses(&["--out", "n.gif"], "must end in .png or .svg");
     refuses(&["--out", "no/such/folder/n.png"], "cannot write");

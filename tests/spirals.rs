@@ -214,7 +214,7 @@ fn bad_input_is_refused_before_training() {
         (&["--init", "-1"], "--init must be a finite number >= 0"),
         (&["--data", "bad.csv"], "bad.csv, line 3: `oops` is not a number"),
         (&["--data", "missing.csv"], "cannot read missing.csv"),
-        (&["--out-dir", "no/such/dir"], "no such folder"),
+        (&["--out-dir", "bad.csv/x"], "--out-dir bad.csv/x: cannot make it, a file is in the way"),
         (&["--trace", "no/such/dir/t.json"], "cannot write no/such/dir/t.json"),
         (&["--seeds", "2", "--trace", "t.json"], "does not go with --seeds"),
         (&["--jobs", "2"], "--seeds"),

@@ -298,8 +298,8 @@ fn refuses(args: &[&str], message: &str) {
 fn bad_sweeps_are_refused() {
     common::portable();
     refuses(&["--shard", "0/3"], "expected I/N with 1 <= I <= N");
-    refuses(&["--seeds", "0"], "--seeds must be at least 1");
-    refuses(&["--epochs", "0"], "--epochs must be at least 1");
+    refuses(&["--seeds", "0"], "0 is not in 1..=1000000");
+    refuses(&["--epochs", "0"], "0 is not in 1..=100000000");
     refuses(&["--stop", "1"], "--stop must be below 1");
     refuses(&["--stop", "nan"], "--stop must be a finite number >= 0, got NaN");
     refuses(&["--dim", "5,5"], "--dim lists a value twice");
