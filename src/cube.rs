@@ -251,6 +251,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Cuboctahedron,
+        Verdict::CubeOtherPlanes,
+        Verdict::SquareAntiprism,
+        Verdict::NotAllCorners,
+        Verdict::SharedOctant,
+        Verdict::NotEightThreeEight,
+    ];
+
     /// `cuboctahedron`, `cube-other-planes`, `square-antiprism`, `not-all-corners`, `shared-octant`,
     /// `not-8-3-8`.
     pub fn name(self) -> &'static str {

@@ -68,9 +68,9 @@ pub struct Args {
     /// or a CSV file of x,y,class rows
     #[arg(long, default_value = "spirals")]
     pub data: String,
-    /// The encoder's size, with --data encoder
-    #[arg(long, default_value_t = 8)]
-    pub dim: i64,
+    /// The encoder's size, with --data encoder [default: 8]
+    #[arg(long)]
+    pub dim: Option<i64>,
     /// Epochs of training (Adam on the full batch; 0 measures the initial network only)
     #[arg(long, default_value_t = 0)]
     pub epochs: usize,
@@ -101,27 +101,28 @@ pub struct Args {
     #[arg(long)]
     pub trace: Option<PathBuf>,
     /// Train every depth of --depths with every technique of --techniques and tabulate them
-    #[arg(long, conflicts_with_all = ["depth", "epochs", "measure_at"])]
+    #[arg(long, conflicts_with_all = ["depth", "epochs", "measure_at", "act", "init", "batchnorm", "skip"])]
     pub table: bool,
     /// The table's depths
-    #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128")]
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128", requires = "table")]
     pub depths: Vec<usize>,
     /// The table's budget in epochs per network (its --epochs)
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, requires = "table")]
     pub budget: usize,
     /// The accuracy that counts as learnt; the table's runs stop there
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, requires = "table")]
     pub threshold: f64,
     /// Networks trained at once by the table (each on one thread)
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, requires = "table")]
     pub jobs: usize,
 }
 
 /// The task's inputs and targets.
 fn data(args: &Args) -> Result<(Tensor, Tensor)> {
     if args.data == "encoder" {
-        ensure!((2..=64).contains(&args.dim), "--dim {} is out of range: 2 to 64", args.dim);
-        let eye = Tensor::eye(args.dim, (Kind::Float, Device::Cpu));
+        let dim = args.dim.unwrap_or(8);
+        ensure!((2..=64).contains(&dim), "--dim {dim} is out of range: 2 to 64");
+        let eye = Tensor::eye(dim, (Kind::Float, Device::Cpu));
         return Ok((eye.copy(), eye));
     }
     let points = crate::points::PointSet::resolve(&args.data)?;
@@ -163,6 +164,7 @@ fn archs(args: &Args, depth: usize) -> Result<Vec<Arch>> {
 }
 
 fn check_args(args: &Args) -> Result<()> {
+    ensure!(args.dim.is_none() || args.data == "encoder", "--dim is for --data encoder");
     ensure!(args.lr.is_finite() && args.lr > 0.0, "--lr {} should be a positive number", args.lr);
     ensure!(
         args.threshold.is_finite() && (0.0..=1.0).contains(&args.threshold),
@@ -223,7 +225,7 @@ pub fn run(args: Args) -> Result<()> {
         let config = Config {
             arch: *arch,
             data: args.data.clone(),
-            dim: args.dim,
+            dim: args.dim.unwrap_or(8),
             seed: args.seed,
             training: training.clone(),
         };
@@ -927,8 +929,6 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
     let mut config = reference.config.clone();
     // A loss at initialisation and after each epoch (a run with a threshold may stop sooner): the
     // recorded losses bound the replay, to one epoch more than they cover.
-    let recorded = reference.losses.len() as u64;
-    crate::parity::check_length(&fixture.name, "accuracies", reference.accuracies.len(), recorded)?;
     if config.training.stop_at.is_none() {
         crate::parity::check_length(
             &fixture.name,
@@ -937,6 +937,8 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
             config.training.epochs as u64 + 1,
         )?;
     }
+    let recorded = reference.losses.len() as u64;
+    crate::parity::check_length(&fixture.name, "accuracies", reference.accuracies.len(), recorded)?;
     config.training.epochs = config.training.epochs.min(reference.losses.len());
     config.data = fixture.resolve_path(&config.data);
     let ours = trace_of(&config)?;
@@ -954,7 +956,11 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
 
 /// The trace of a run of `config` on the CPU.
 pub fn trace_of(config: &Config) -> Result<Trace> {
-    let args = Args { data: config.data.clone(), dim: config.dim, ..default_args() };
+    let args = Args {
+        data: config.data.clone(),
+        dim: (config.data == "encoder").then_some(config.dim),
+        ..default_args()
+    };
     let (input, target) = data(&args)?;
     let mut net = DeepNet::new(config.arch, input.size()[1], target.size()[1], config.seed, Device::Cpu)?;
     let run = deep::train(&mut net, &input, &target, &config.training, |_| {})?;

@@ -69,6 +69,13 @@ pub fn discard() {
     state.folders.clear();
 }
 
+/// Whether `folder` is, or is inside, an output folder the run's commit will make.
+fn in_staged_folder(folder: &Path) -> bool {
+    let state = state();
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    state.folders.iter().any(|staged| absolute(folder).starts_with(absolute(staged)))
+}
+
 /// Creates `folder` and any missing folders above it, noting each one made.
 fn create_folder(folder: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
     let missing: Vec<&Path> =
@@ -134,6 +141,21 @@ enum Target {
     File(PathBuf),
     /// A FIFO or a character device: written to directly.
     Stream(PathBuf),
+    /// One of this process's open files (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`): written
+    /// through the open descriptor, so that `>> log` appends and a pipe gets it.
+    Descriptor(i32),
+}
+
+/// The descriptor a path names directly, as the kernel's aliases do.
+fn descriptor(path: &Path) -> Option<i32> {
+    match path.to_str()? {
+        "/dev/stdout" => Some(1),
+        "/dev/stderr" => Some(2),
+        "/dev/stdin" => Some(0),
+        other => {
+            other.strip_prefix("/dev/fd/").or_else(|| other.strip_prefix("/proc/self/fd/"))?.parse().ok()
+        }
+    }
 }
 
 /// `path`, or the file a symbolic link (or a chain of them) at `path` names.
@@ -156,7 +178,14 @@ fn through_links(path: &Path) -> Result<PathBuf> {
 }
 
 fn target(path: &Path) -> Result<Target> {
+    if let Some(fd) = descriptor(path) {
+        return Ok(Target::Descriptor(fd));
+    }
     let resolved = through_links(path)?;
+    // A link into /proc (another process's descriptor, say) is written through the kernel's path.
+    if resolved.starts_with("/proc") {
+        return Ok(Target::Stream(path.to_path_buf()));
+    }
     match std::fs::metadata(&resolved) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Target::File(resolved)),
         Err(e) => Err(anyhow!("cannot write {}: {}", path.display(), io_message(&e))),
@@ -202,17 +231,44 @@ fn forget_temporary(path: &Path) {
     state().temporary.retain(|p| p != path);
 }
 
+/// SIGPIPE ignored while it lives (a write to a closed pipe then fails with EPIPE), its default
+/// restored after.
+struct SigpipeIgnored;
+
+impl SigpipeIgnored {
+    fn new() -> Self {
+        // SAFETY: changing a signal's disposition; the commit writes from one thread.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+        SigpipeIgnored
+    }
+}
+
+impl Drop for SigpipeIgnored {
+    fn drop(&mut self) {
+        // SAFETY: as above; hud runs with SIGPIPE's default (src/main.rs).
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
+}
+
 /// Fails early, with the reason, when `path` cannot be written: its folder is missing or read-only,
 /// it names a folder or a device that is not a character device. Leaves nothing behind.
 pub fn check_writable(path: &Path) -> Result<()> {
     match target(path)? {
+        // In an output folder that the commit will make: that folder was checked.
+        Target::File(file)
+            if file
+                .parent()
+                .is_some_and(|p| !p.as_os_str().is_empty() && !p.exists() && in_staged_folder(p)) =>
+        {
+            Ok(())
+        }
         Target::File(file) => {
             let temporary = temporary_beside(&file, path)?;
             forget_temporary(temporary.path());
             Ok(())
         }
         // A FIFO is opened only when written: opening it now would wait for its reader.
-        Target::Stream(_) => Ok(()),
+        Target::Stream(_) | Target::Descriptor(_) => Ok(()),
     }
 }
 
@@ -221,16 +277,36 @@ pub fn check_writable(path: &Path) -> Result<()> {
 pub fn check_distinct(paths: &[&Path]) -> Result<()> {
     let mut seen: Vec<PathBuf> = Vec::new();
     for path in paths {
-        let resolved = through_links(path)?;
-        let absolute =
-            std::path::absolute(&resolved).with_context(|| format!("cannot write {}", path.display()))?;
-        let normal: PathBuf = absolute.components().filter(|c| *c != std::path::Component::CurDir).collect();
+        let normal = identity(path)?;
         if seen.contains(&normal) {
             return Err(anyhow!("two outputs are both {}", path.display()));
         }
         seen.push(normal);
     }
     Ok(())
+}
+
+/// The file an output path names, as one spelling: through links, its folder's real path where the
+/// folder exists (`sub/../a.png`, a link to `.`), else the path made absolute with `.` and `..`
+/// worked out.
+fn identity(path: &Path) -> Result<PathBuf> {
+    let resolved = through_links(path)?;
+    let absolute =
+        std::path::absolute(&resolved).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut normal = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    Ok(match (normal.parent().map(std::fs::canonicalize), normal.file_name()) {
+        (Some(Ok(folder)), Some(name)) => folder.join(name),
+        _ => normal,
+    })
 }
 
 /// Whether two paths name one existing file (through links, `./`, hard links).
@@ -271,15 +347,31 @@ fn write_all(files: Vec<(PathBuf, Vec<u8>)>) -> Result<()> {
                         .map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_message(&e)))?;
                     pending.push((path.clone(), file, temporary));
                 }
-                Target::Stream(stream) => streams.push((path, stream, contents)),
+                Target::Stream(stream) => streams.push((path, Some(stream), None, contents)),
+                Target::Descriptor(fd) => streams.push((path, None, Some(fd), contents)),
             }
         }
-        for (path, stream, contents) in &streams {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(stream)
-                .and_then(|mut f| f.write_all(contents))
-                .map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_message(&e)))?;
+        // A reader that goes away is an error here, not the end of hud: the temporary files must go.
+        let _sigpipe = SigpipeIgnored::new();
+        for (path, stream, fd, contents) in &streams {
+            let written = match (stream, fd) {
+                (Some(stream), _) => std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(stream)
+                    .and_then(|mut f| f.write_all(contents)),
+                (None, Some(1)) => {
+                    std::io::stdout().write_all(contents).and_then(|()| std::io::stdout().flush())
+                }
+                (None, Some(2)) => std::io::stderr().write_all(contents),
+                (None, Some(fd)) => {
+                    use std::os::fd::FromRawFd;
+                    // SAFETY: the descriptor is only borrowed: ManuallyDrop never closes it.
+                    let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(*fd) });
+                    file.write_all(contents)
+                }
+                (None, None) => unreachable!("a stream is a path or a descriptor"),
+            };
+            written.map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_message(&e)))?;
         }
         Ok(())
     })();

@@ -50,6 +50,31 @@ fn allow_negative_numbers(command: clap::Command) -> clap::Command {
         .mut_subcommands(allow_negative_numbers)
 }
 
+/// `--noise -1e-6` as `--noise=-1e-6`: clap takes only plain negative integers and decimals after a
+/// space (not `-1e-6`, `-.5`, `-1/2`), and the `=` form leaves no doubt that the value is a value.
+fn joined_negative_values(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut joined: Vec<std::ffi::OsString> = Vec::new();
+    for arg in args {
+        let negative = arg.to_str().is_some_and(|a| {
+            let mut chars = a.chars();
+            chars.next() == Some('-') && chars.next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+        });
+        let option = joined
+            .last()
+            .and_then(|o| o.to_str())
+            .is_some_and(|o| o.starts_with("--") && o.len() > 2 && !o.contains('='));
+        match (negative, option) {
+            (true, true) => {
+                let last = joined.last_mut().expect("an option before the value");
+                last.push("=");
+                last.push(&arg);
+            }
+            _ => joined.push(arg),
+        }
+    }
+    joined
+}
+
 fn main() {
     // A closed pipe (`hud ... | head`) ends hud quietly, as it does any Unix tool; Rust would
     // otherwise ignore SIGPIPE and fail the next print.
@@ -57,7 +82,7 @@ fn main() {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     hud::report_panics_in_one_line();
     let cli = match allow_negative_numbers(Cli::command())
-        .try_get_matches()
+        .try_get_matches_from(joined_negative_values(std::env::args_os()))
         .and_then(|matches| Cli::from_arg_matches(&matches))
     {
         Ok(cli) => cli,

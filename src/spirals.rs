@@ -323,6 +323,17 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
 /// activation is at least 0, or 0.5 for sigmoid units), one contact sheet per hidden layer
 /// (`<net><layer>_all.png`), and the output's graded value (`<net>_out_graded.png`), which shows how
 /// sure the network is where.
+/// The names of the pictures [`save_pictures`] writes for a network of this config.
+fn picture_names(config: &Config) -> Vec<String> {
+    let name = config.net.name();
+    let mut names = vec![format!("{name}_out.png"), format!("{name}_out_graded.png")];
+    for layer in 1..=config.shape().hidden_layers() {
+        names.extend((0..config.hid).map(|node| format!("{name}{layer}_{node}.png")));
+        names.push(format!("{name}{layer}_all.png"));
+    }
+    names
+}
+
 pub fn save_pictures(
     net: &PointNet,
     points: &PointSet,
@@ -430,9 +441,6 @@ pub fn run(args: Args) -> Result<()> {
     let config = args.network.config(seed, args.device);
     let points = config.points()?;
     let device = config.device.to_device()?;
-    if let Some(trace) = &args.trace {
-        files::check_writable(trace)?;
-    }
     if !args.no_plots {
         let units = config.hid * config.shape().hidden_layers();
         ensure!(
@@ -444,6 +452,18 @@ pub fn run(args: Args) -> Result<()> {
         if args.out_dir.is_dir() {
             files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
         }
+        // The trace may not name one of the pictures.
+        if let Some(trace) = &args.trace {
+            let pictures: Vec<PathBuf> =
+                picture_names(&config).into_iter().map(|n| args.out_dir.join(n)).collect();
+            let mut outputs: Vec<&Path> = pictures.iter().map(PathBuf::as_path).collect();
+            outputs.push(trace);
+            files::check_distinct(&outputs)?;
+        }
+    }
+    // After --out-dir: the trace may go into the folder the run will make.
+    if let Some(trace) = &args.trace {
+        files::check_writable(trace)?;
     }
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");

@@ -678,14 +678,32 @@ pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
     let part = rest[stream.byte_offset()..].trim().to_string();
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
     let headers = reader.headers().with_context(context)?.clone();
+    // Each --dim's (items, outputs), where the target can be read from here.
+    let shapes: Option<Vec<(usize, usize)>> = spec
+        .dim
+        .iter()
+        .map(|&dim| Target::resolve(&spec.target, dim).ok().map(|t| (t.num_items(), t.num_outputs())))
+        .collect();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: a malformed row", path.display()))?;
         let line = record.position().map_or(0, |p| p.line());
-        let row: Row = record
-            .deserialize(Some(&headers))
-            .with_context(|| format!("{}, line {line}: a malformed row", path.display()))?;
-        if let Err(field) = spec.check_row(&row) {
+        let row: Row = record.deserialize(Some(&headers)).map_err(|e| {
+            // Name the field, not its index.
+            let field = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err
+                    .field()
+                    .and_then(|i| headers.get(i as usize))
+                    .map(|name| format!("{name}: {}", err.kind())),
+                _ => None,
+            };
+            anyhow::anyhow!(
+                "{}, line {line}: {}",
+                path.display(),
+                field.unwrap_or_else(|| format!("a malformed row ({e})"))
+            )
+        })?;
+        if let Err(field) = spec.check_row(&row, shapes.as_deref()) {
             bail!("{}, line {line}: {field} does not belong to the sweep in its header", path.display());
         }
         rows.push(row);
@@ -696,7 +714,7 @@ pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
 impl Spec {
     /// Whether a CSV row is one of this sweep's runs as the sweep writes it; else the first field that
     /// is not.
-    fn check_row(&self, row: &Row) -> Result<(), String> {
+    fn check_row(&self, row: &Row, shapes: Option<&[(usize, usize)]>) -> Result<(), String> {
         let bad = |field: &str, value: &dyn std::fmt::Display| -> Result<(), String> {
             Err(format!("{field} {value}"))
         };
@@ -706,9 +724,18 @@ impl Spec {
         let (point, seed) = self.run(row.run);
         let known_ending = matches!(row.epochs_to_stop.as_str(), "not converged" | "diverged")
             || row.epochs_to_stop.parse::<u64>().is_ok_and(|e| e == row.epochs);
+        let shape = shapes.and_then(|s| self.dim.iter().position(|&d| d == point.dim).map(|i| s[i]));
+        let loss_ok = if row.epochs_to_stop == "diverged" {
+            row.final_loss.is_nan()
+        } else {
+            row.final_loss.is_finite() && row.final_loss >= 0.0
+        };
+        let shape_ok = row.hidden_shape.is_empty()
+            || crate::cube::Verdict::ALL.iter().any(|v| v.name() == row.hidden_shape);
         match () {
             _ if row.target != self.target => bad("target", &row.target),
-            _ if self.target == "input" && row.items as i64 != point.dim => bad("items", &row.items),
+            _ if shape.is_some_and(|(items, _)| items != row.items) => bad("items", &row.items),
+            _ if shape.is_some_and(|(_, outputs)| outputs != row.outputs) => bad("outputs", &row.outputs),
             _ if row.hid != point.hid => bad("hid", &row.hid),
             _ if row.lr.to_bits() != point.lr.to_bits() => bad("lr", &row.lr),
             _ if row.mom.to_bits() != point.mom.to_bits() => bad("mom", &row.mom),
@@ -716,7 +743,9 @@ impl Spec {
             _ if row.stop.to_bits() != self.stop.to_bits() => bad("stop", &row.stop),
             _ if row.max_epochs != self.epochs => bad("max_epochs", &row.max_epochs),
             _ if row.seed != seed => bad("seed", &row.seed),
-            _ if row.epochs > self.epochs => bad("epochs", &row.epochs),
+            _ if row.epochs == 0 || row.epochs > self.epochs => bad("epochs", &row.epochs),
+            _ if !loss_ok => bad("final_loss", &row.final_loss),
+            _ if !shape_ok => bad("hidden_shape", &row.hidden_shape),
             _ if !known_ending => bad("epochs_to_stop", &row.epochs_to_stop),
             _ if !matches!(row.all_correct.as_str(), "yes" | "no") => bad("all_correct", &row.all_correct),
             _ => Ok(()),

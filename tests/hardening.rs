@@ -348,3 +348,149 @@ fn errors_name_the_users_path_and_help_says_what_animate_does() {
         "{help}"
     );
 }
+
+#[test]
+fn dev_stdout_is_the_open_stream_and_a_vanished_reader_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // `>> app.txt`: the trace is appended through the open descriptor, the file is not replaced.
+    let log = dir.path().join("app.txt");
+    std::fs::write(&log, "PRE\n").unwrap();
+    let inode = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&log).unwrap());
+    let before = inode();
+    let append = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = hud_process()
+        .args(["encoder", "--seed", "0", "--epochs", "50", "--print-every", "10", "--trace", "/dev/stdout"])
+        .current_dir(&dir)
+        .stdout(append)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("PRE\nep 10: loss =") && text.contains("{\"script\":\"encoder\""), "{text}");
+    assert_eq!(inode(), before);
+
+    // A FIFO whose reader leaves after 10 bytes: an error, and no temporary file left.
+    let fifo = dir.path().join("f.png");
+    mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 10];
+            std::io::Read::read_exact(&mut std::fs::File::open(fifo).unwrap(), &mut buffer).unwrap();
+        })
+    };
+    let output = hud_process()
+        .args([
+            "depth",
+            "--depth",
+            // Four networks of 32 layers: a picture of about 100 KB, more than a pipe holds.
+            "32",
+            "--out",
+            "f.png",
+            "--csv",
+            "d.csv",
+            "--histograms",
+            "h.png",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    reader.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: nothing was written: cannot write f.png: Broken pipe"), "{stderr}");
+    assert_eq!(files_in(dir.path()), ["app.txt", "encoder.png", "f.png"]);
+}
+
+#[test]
+fn other_spellings_of_one_output_are_the_same_output() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("dot")).unwrap();
+    for trajectory in ["sub/../a.png", "dot/a.png"] {
+        common::refuses_in(
+            dir.path(),
+            &["encoder", "--seed", "0", "--epochs", "50", "--out", "a.png", "--trajectory", trajectory],
+            "two outputs are both",
+        );
+    }
+    common::refuses_in(
+        dir.path(),
+        &["spirals", "--seed", "0", "--epochs", "101", "--out-dir", "sd", "--trace", "sd/raw_out.png"],
+        "two outputs are both sd/raw_out.png",
+    );
+    // A trace in the --out-dir that the run makes.
+    hud()
+        .args(["spirals", "--seed", "0", "--epochs", "101", "--out-dir", "sd", "--trace", "sd/t.json"])
+        .current_dir(&dir)
+        .assert()
+        .success();
+    assert!(dir.path().join("sd/t.json").is_file() && dir.path().join("sd/raw_out.png").is_file());
+}
+
+#[test]
+fn negative_values_in_any_spelling_are_values() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    for (args, message) in [
+        (&["encoder", "--lr", "-.5"][..], "--lr must be a finite number >= 0, got -0.5"),
+        (&["encoder", "--lr", "-1e-3"], "--lr must be a finite number >= 0, got -0.001"),
+        (&["sweep", "--shard", "-1/2"], "invalid value '-1/2' for '--shard <I/N>'"),
+    ] {
+        common::refuses_in(dir.path(), args, message);
+    }
+    hud()
+        .args(["symmetry", "--noise", "-1e-6", "--epochs", "10", "--out", "s.png"])
+        .current_dir(&dir)
+        .assert()
+        .success();
+}
+
+#[test]
+fn depth_options_that_would_be_ignored_are_refused() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    for (args, message) in [
+        (&["depth", "--table", "--act", "relu"][..], "'--table' cannot be used with '--act <ACT>'"),
+        (&["depth", "--table", "--batchnorm"], "'--table' cannot be used with '--batchnorm'"),
+        (&["depth", "--budget", "5"], "required arguments were not provided: --table"),
+        (&["depth", "--jobs", "2"], "required arguments were not provided: --table"),
+        (&["depth", "--dim", "5"], "--dim is for --data encoder"),
+    ] {
+        common::refuses_in(dir.path(), args, message);
+    }
+}
+
+#[test]
+fn a_merge_checks_outputs_shapes_epochs_and_losses_and_names_fields() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .args(["sweep", "--dim", "3", "--hid", "3", "--seeds", "2", "--epochs", "50", "--compare", "0"])
+        .args(["--csv", "a.csv", "--out", "a.png"])
+        .current_dir(&dir)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("a.csv")).unwrap();
+    let row = text.lines().nth(2).unwrap().to_string();
+    let fields: Vec<&str> = row.split(',').collect();
+    for (column, value, message) in [
+        (4, "7", "line 3: outputs 7 does not belong"),
+        (15, "banana", "line 3: hidden_shape banana does not belong"),
+        (12, "0", "line 3: epochs 0 does not belong"),
+        (13, "-3", "line 3: final_loss -3 does not belong"),
+        (3, "x", "line 3: hid: invalid digit"),
+    ] {
+        let mut broken = fields.clone();
+        broken[column] = value;
+        std::fs::write(dir.path().join("bad.csv"), text.replace(&row, &broken.join(","))).unwrap();
+        common::refuses_in(
+            dir.path(),
+            &["sweep", "merge", "bad.csv", "--csv", "m.csv", "--out", "m.png"],
+            message,
+        );
+        std::fs::remove_file(dir.path().join("bad.csv")).unwrap();
+    }
+}
