@@ -88,7 +88,9 @@ fn main() {
         Ok(cli) => cli,
         // --help and --version (to stdout), and a bare `hud` (its help, to stderr).
         Err(e) if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            e.exit()
+            // As clap's own `exit`, but a help that cannot be written (a full disk) is an error.
+            let printed = e.print().and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+            std::process::exit(if printed.is_err() { hud::STREAM_FAILED } else { e.exit_code() })
         }
         Err(e) => {
             // clap's first line is the `error: ...` itself; of the lines after it (usage, tips), only

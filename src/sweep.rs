@@ -1080,7 +1080,7 @@ pub fn merge(args: MergeArgs) -> Result<()> {
     rows.sort_by_key(|r| r.run);
     let total = spec.total_runs();
     if let Some(pair) = rows.windows(2).find(|w| w[0].run == w[1].run) {
-        bail!("run {} appears in more than one part", pair[0].run);
+        bail!("run {} appears twice (in one part or in two)", pair[0].run);
     }
     let missing: Vec<u64> = {
         let have: BTreeSet<u64> = rows.iter().map(|r| r.run).collect();

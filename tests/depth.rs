@@ -170,7 +170,7 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     refuses_in(d, &["depth", "--techniques", "relu+magic"], "unknown part 'magic'");
     refuses_in(d, &["depth", "--table", "--depths", "2,300", "--budget", "5"], "depth 300 is out of range");
     refuses_in(d, &["depth", "--lr", "NaN"], "--lr NaN should be a positive number");
-    refuses_in(d, &["depth", "--threshold", "2"], "--threshold 2 should be between 0 and 1");
+    refuses_in(d, &["depth", "--table", "--threshold", "2"], "--threshold 2 should be between 0 and 1");
     refuses_in(d, &["depth", "--out", "no/such/folder/g.png"], "cannot write no/such/folder/g.png");
     refuses_in(d, &["depth", "--out", "g.jpg"], "must end in .png or .svg");
     refuses_in(

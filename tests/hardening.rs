@@ -161,6 +161,13 @@ fn a_closed_pipe_ends_hud_quietly_and_a_full_stream_is_an_error() {
         let output = hud_process().args(args).current_dir(&dir).stderr(full()).output().unwrap();
         assert_eq!(output.status.code(), Some(hud::STREAM_FAILED), "{args:?}");
     }
+    for args in [&["--help"][..], &["--version"], &["encoder", "--help"]] {
+        let output = hud_process().args(args).current_dir(&dir).stdout(full()).output().unwrap();
+        assert_eq!(output.status.code(), Some(hud::STREAM_FAILED), "{args:?}");
+    }
+    // A bare `hud` prints its help to standard error.
+    let output = hud_process().current_dir(&dir).stderr(full()).output().unwrap();
+    assert_eq!(output.status.code(), Some(hud::STREAM_FAILED));
     assert!(files_in(dir.path()).is_empty());
 }
 

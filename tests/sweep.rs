@@ -391,7 +391,7 @@ fn bad_merges_are_refused() {
         common::refuses_in(dir.path(), &all, message);
     };
     merge_refuses(&["p1.csv"], "the parts hold 2 of the sweep's 3 runs (missing runs [1]");
-    merge_refuses(&["p1.csv", "p1.csv", "p2.csv"], "run 0 appears in more than one part");
+    merge_refuses(&["p1.csv", "p1.csv", "p2.csv"], "run 0 appears twice");
     merge_refuses(&["p1.csv", "other.csv"], "other.csv is part of a different sweep from p1.csv");
     merge_refuses(&["bad.csv"], "bad.csv is not a hud sweep CSV");
     merge_refuses(&["missing.csv"], "cannot read missing.csv");
