@@ -103,18 +103,38 @@ pub struct Args {
     /// Train every depth of --depths with every technique of --techniques and tabulate them
     #[arg(long, conflicts_with_all = ["depth", "epochs", "measure_at", "act", "init", "batchnorm", "skip"])]
     pub table: bool,
-    /// The table's depths
-    #[arg(long, value_delimiter = ',', default_value = "2,4,8,16,32,64,128", requires = "table")]
-    pub depths: Vec<usize>,
-    /// The table's budget in epochs per network (its --epochs)
-    #[arg(long, default_value_t = 1000, requires = "table")]
-    pub budget: usize,
-    /// The accuracy that counts as learnt; the table's runs stop there
-    #[arg(long, default_value_t = 0.9, requires = "table")]
-    pub threshold: f64,
-    /// Networks trained at once by the table (each on one thread)
-    #[arg(long, default_value_t = 2, requires = "table")]
-    pub jobs: usize,
+    /// The table's depths [default: 2,4,8,16,32,64,128]
+    #[arg(long = "depths", value_delimiter = ',')]
+    pub table_depths: Option<Vec<usize>>,
+    /// The table's budget in epochs per network (its --epochs) [default: 1000]
+    #[arg(long = "budget")]
+    pub table_budget: Option<usize>,
+    /// The accuracy that counts as learnt; the table's runs stop there [default: 0.9]
+    #[arg(long = "threshold")]
+    pub table_threshold: Option<f64>,
+    /// Networks trained at once by the table (each on one thread) [default: 2]
+    #[arg(long = "jobs")]
+    pub table_jobs: Option<usize>,
+}
+
+// The table's settings, with their defaults (options, so that a setting given without --table can be
+// refused).
+impl Args {
+    pub fn depths(&self) -> Vec<usize> {
+        self.table_depths.clone().unwrap_or_else(|| vec![2, 4, 8, 16, 32, 64, 128])
+    }
+
+    pub fn budget(&self) -> usize {
+        self.table_budget.unwrap_or(1000)
+    }
+
+    pub fn threshold(&self) -> f64 {
+        self.table_threshold.unwrap_or(0.9)
+    }
+
+    pub fn jobs(&self) -> usize {
+        self.table_jobs.unwrap_or(2)
+    }
 }
 
 /// The task's inputs and targets.
@@ -164,16 +184,29 @@ fn archs(args: &Args, depth: usize) -> Result<Vec<Arch>> {
 }
 
 fn check_args(args: &Args) -> Result<()> {
+    let table_only = [
+        ("--depths", args.table_depths.is_some()),
+        ("--budget", args.table_budget.is_some()),
+        ("--threshold", args.table_threshold.is_some()),
+        ("--jobs", args.table_jobs.is_some()),
+    ];
+    if let Some((option, _)) = table_only.iter().find(|(_, given)| *given && !args.table) {
+        bail!("{option} is a setting of the table: add --table");
+    }
     ensure!(args.dim.is_none() || args.data == "encoder", "--dim is for --data encoder");
     ensure!(args.lr.is_finite() && args.lr > 0.0, "--lr {} should be a positive number", args.lr);
     ensure!(
-        args.threshold.is_finite() && (0.0..=1.0).contains(&args.threshold),
+        args.threshold().is_finite() && (0.0..=1.0).contains(&args.threshold()),
         "--threshold {} should be between 0 and 1",
-        args.threshold
+        args.threshold()
     );
     ensure!(args.epochs <= 1_000_000, "--epochs {} is more than 1000000", args.epochs);
-    ensure!(args.budget >= 1 && args.budget <= 1_000_000, "--budget {} should be 1 to 1000000", args.budget);
-    ensure!((1..=64).contains(&args.jobs), "--jobs {} should be 1 to 64", args.jobs);
+    ensure!(
+        args.budget() >= 1 && args.budget() <= 1_000_000,
+        "--budget {} should be 1 to 1000000",
+        args.budget()
+    );
+    ensure!((1..=64).contains(&args.jobs()), "--jobs {} should be 1 to 64", args.jobs());
     if args.table {
         ensure!(
             args.histograms.is_none() && args.trace.is_none(),
@@ -380,10 +413,10 @@ fn run_table(args: &Args) -> Result<()> {
             techniques.push(name);
         }
     }
-    ensure!(!args.depths.is_empty(), "--depths is empty");
+    ensure!(!args.depths().is_empty(), "--depths is empty");
     let mut archs = Vec::new();
     for t in &techniques {
-        for &depth in &args.depths {
+        for &depth in &args.depths() {
             let arch = Arch::parse(t, depth, args.width)?;
             arch.check()?;
             archs.push(arch);
@@ -398,7 +431,7 @@ fn run_table(args: &Args) -> Result<()> {
     let device = args.device.to_device()?;
     check_batch(&archs, &data(args)?.0)?;
     let training =
-        Training { lr: args.lr, epochs: args.budget, measure_at: vec![], stop_at: Some(args.threshold) };
+        Training { lr: args.lr, epochs: args.budget(), measure_at: vec![], stop_at: Some(args.threshold()) };
     let started = Instant::now();
     // The deepest networks first, so that the last to finish are short ones.
     let mut queue: Vec<Arch> = archs.clone();
@@ -410,7 +443,7 @@ fn run_table(args: &Args) -> Result<()> {
     );
     let mut cells = crate::train::on_workers(
         queue,
-        args.jobs,
+        args.jobs(),
         // Tensors cannot be shared between threads: each has its own copy of the data.
         || {
             let (input, target) = data(args)?;
@@ -428,17 +461,17 @@ fn run_table(args: &Args) -> Result<()> {
     cells.sort_by_key(|c| order(&c.arch));
     let seconds = started.elapsed().as_secs_f64();
     print!("{}", table_text(&cells, &techniques, args));
-    println!("{} networks in {seconds:.1} s ({} jobs)", cells.len(), args.jobs);
+    println!("{} networks in {seconds:.1} s ({} jobs)", cells.len(), args.jobs());
     let title = format!(
         "Depth table: twin spirals, width {}, Adam lr {}, {} epochs, threshold {:.0}%",
         args.width,
         figure::number(args.lr),
-        args.budget,
-        100.0 * args.threshold
+        args.budget(),
+        100.0 * args.threshold()
     );
     let title = if args.data == "spirals" { title } else { title.replace("twin spirals", &args.data) };
     let picture = figure::render(
-        &TablePicture { cells: &cells, techniques: &techniques, depths: &args.depths, title },
+        &TablePicture { cells: &cells, techniques: &techniques, depths: &args.depths(), title },
         &out,
         (1200, 120 + 60 * techniques.len() as u32),
     )?;
@@ -484,19 +517,19 @@ fn table_text(cells: &[Cell], techniques: &[String], args: &Args) -> String {
     let _ = writeln!(
         text,
         "final accuracy, and @ the epoch it first reached {:.0}% (budget {} epochs; {} units per layer)",
-        100.0 * args.threshold,
-        args.budget,
+        100.0 * args.threshold(),
+        args.budget(),
         args.width
     );
     let name_width = techniques.iter().map(String::len).max().unwrap_or(9).max(9);
     let _ = write!(text, "{:<name_width$}", "technique");
-    for depth in &args.depths {
+    for depth in &args.depths() {
         let _ = write!(text, " {:>10}", format!("{depth} layers"));
     }
     text.push('\n');
     for technique in techniques {
         let _ = write!(text, "{technique:<name_width$}");
-        for depth in &args.depths {
+        for depth in &args.depths() {
             let cell = cells.iter().find(|c| &c.arch.technique() == technique && c.arch.depth == *depth);
             let _ = write!(text, " {:>10}", cell.map(cell_text).unwrap_or_default());
         }
@@ -990,7 +1023,12 @@ mod tests {
 
     #[test]
     fn a_tiny_table_runs_and_prints_every_cell() {
-        let args = Args { depths: vec![1, 2], budget: 5, jobs: 2, ..default_args() };
+        let args = Args {
+            table_depths: Some(vec![1, 2]),
+            table_budget: Some(5),
+            table_jobs: Some(2),
+            ..default_args()
+        };
         let (input, target) = data(&args).unwrap();
         let training = Training { lr: 0.01, epochs: 5, measure_at: vec![], stop_at: Some(0.9) };
         let techniques: Vec<String> = vec!["relu".into(), "selu+lecun".into()];

@@ -286,27 +286,30 @@ pub fn check_distinct(paths: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// The file an output path names, as one spelling: through links, its folder's real path where the
-/// folder exists (`sub/../a.png`, a link to `.`), else the path made absolute with `.` and `..`
-/// worked out.
+/// The file an output path names, as one spelling: the real path of its longest existing part (links
+/// and `..` resolved by the file system, so `sub/../a.png`, a link to `.` and `link/..` are what they
+/// are), then the rest, which does not exist yet, with `.` and `..` worked out.
 fn identity(path: &Path) -> Result<PathBuf> {
     let resolved = through_links(path)?;
     let absolute =
         std::path::absolute(&resolved).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut normal = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                normal.pop();
+    let components: Vec<std::path::Component> = absolute.components().collect();
+    for existing in (1..=components.len()).rev() {
+        let prefix: PathBuf = components[..existing].iter().collect();
+        if let Ok(mut real) = std::fs::canonicalize(&prefix) {
+            for component in &components[existing..] {
+                match component {
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir => {
+                        real.pop();
+                    }
+                    other => real.push(other),
+                }
             }
-            other => normal.push(other),
+            return Ok(real);
         }
     }
-    Ok(match (normal.parent().map(std::fs::canonicalize), normal.file_name()) {
-        (Some(Ok(folder)), Some(name)) => folder.join(name),
-        _ => normal,
-    })
+    Ok(absolute)
 }
 
 /// Whether two paths name one existing file (through links, `./`, hard links).

@@ -423,6 +423,20 @@ fn other_spellings_of_one_output_are_the_same_output() {
             "two outputs are both",
         );
     }
+    // `link/..` is where the link's target's parent is, not `.`.
+    std::fs::create_dir_all(dir.path().join("other/deep")).unwrap();
+    std::os::unix::fs::symlink("other/deep", dir.path().join("sl")).unwrap();
+    common::refuses_in(
+        dir.path(),
+        &["encoder", "--seed", "0", "--epochs", "50", "--out", "other/a.png", "--trajectory", "sl/../a.png"],
+        "two outputs are both sl/../a.png",
+    );
+    hud()
+        .args(["encoder", "--seed", "0", "--epochs", "50", "--out", "a.png", "--trajectory", "sl/../a.png"])
+        .current_dir(&dir)
+        .assert()
+        .success();
+    assert!(dir.path().join("a.png").is_file() && dir.path().join("other/a.png").is_file());
     common::refuses_in(
         dir.path(),
         &["spirals", "--seed", "0", "--epochs", "101", "--out-dir", "sd", "--trace", "sd/raw_out.png"],
@@ -462,8 +476,13 @@ fn depth_options_that_would_be_ignored_are_refused() {
     for (args, message) in [
         (&["depth", "--table", "--act", "relu"][..], "'--table' cannot be used with '--act <ACT>'"),
         (&["depth", "--table", "--batchnorm"], "'--table' cannot be used with '--batchnorm'"),
-        (&["depth", "--budget", "5"], "required arguments were not provided: --table"),
-        (&["depth", "--jobs", "2"], "required arguments were not provided: --table"),
+        (&["depth", "--budget", "5"], "--budget is a setting of the table: add --table"),
+        (&["depth", "--jobs", "2"], "--jobs is a setting of the table: add --table"),
+        (
+            &["depth", "--depth", "4", "--act", "relu", "--depths", "2,4"],
+            "--depths is a setting of the table",
+        ),
+        (&["depth", "--threshold", "0.5"], "--threshold is a setting of the table"),
         (&["depth", "--dim", "5"], "--dim is for --data encoder"),
     ] {
         common::refuses_in(dir.path(), args, message);
