@@ -177,8 +177,9 @@ fn archs(args: &Args, depth: usize) -> Result<Vec<Arch>> {
         args.techniques.iter().map(|t| Arch::parse(t, depth, args.width)).collect::<Result<_>>()?
     };
     ensure!(!archs.is_empty(), "no techniques to run");
-    for arch in &archs {
+    for (i, arch) in archs.iter().enumerate() {
         arch.check()?;
+        ensure!(!archs[..i].contains(arch), "{} is named twice", arch.technique());
     }
     Ok(archs)
 }

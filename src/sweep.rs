@@ -676,6 +676,13 @@ pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
     let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Spec>();
     let spec = stream.next().with_context(context)?.with_context(context)?;
     let part = rest[stream.byte_offset()..].trim().to_string();
+    // `all`, or `shard I/N` as `--shard` takes it.
+    let part_ok = part == "all" || part.strip_prefix("shard ").is_some_and(|s| s.parse::<Shard>().is_ok());
+    ensure!(
+        part_ok,
+        "{}: its header names the part '{part}', which is neither `all` nor `shard I/N`",
+        path.display()
+    );
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
     let headers = reader.headers().with_context(context)?.clone();
     // Each --dim's (items, outputs), where the target can be read from here.

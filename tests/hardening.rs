@@ -483,6 +483,8 @@ fn depth_options_that_would_be_ignored_are_refused() {
             "--depths is a setting of the table",
         ),
         (&["depth", "--threshold", "0.5"], "--threshold is a setting of the table"),
+        (&["depth", "--techniques", "relu+kaiming,relu+kaiming"], "relu+kaiming is named twice"),
+        (&["depth", "--act", "relu,tanh,relu"], "relu is named twice"),
         (&["depth", "--dim", "5"], "--dim is for --data encoder"),
     ] {
         common::refuses_in(dir.path(), args, message);
@@ -500,6 +502,13 @@ fn a_merge_checks_outputs_shapes_epochs_and_losses_and_names_fields() {
         .assert()
         .success();
     let text = std::fs::read_to_string(dir.path().join("a.csv")).unwrap();
+    std::fs::write(dir.path().join("bad.csv"), text.replacen("} all\n", "} shard 3/2\n", 1)).unwrap();
+    common::refuses_in(
+        dir.path(),
+        &["sweep", "merge", "bad.csv", "--csv", "m.csv", "--out", "m.png"],
+        "names the part 'shard 3/2'",
+    );
+    std::fs::remove_file(dir.path().join("bad.csv")).unwrap();
     let row = text.lines().nth(2).unwrap().to_string();
     let fields: Vec<&str> = row.split(',').collect();
     for (column, value, message) in [
