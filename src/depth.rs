@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(long, default_value_t = 16)]
     pub width: i64,
     /// Activation of the hidden layers; several (comma-separated) compare them in one picture
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Act::Sigmoid, Act::Tanh, Act::Relu, Act::Selu])]
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sigmoid,tanh,relu,selu")]
     pub act: Vec<Act>,
     /// Initial weights of every Linear layer: PyTorch's default, Glorot uniform, He normal, LeCun normal
     #[arg(long, value_enum, default_value_t = Init::Pytorch)]
@@ -351,6 +351,17 @@ fn summary(results: &[(Arch, Run)], args: &Args) -> String {
 }
 
 /// The per-layer numbers as CSV, one row per technique, measured epoch and layer.
+/// The shortest decimal that reads back as `value`, in exponent form when it is very small or large
+/// (`3.4938316e-29`, not 36 digits of zeros).
+fn csv_number(value: f32) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-4..1e16).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
+}
+
 fn layers_csv(results: &[(Arch, Run)]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -375,9 +386,9 @@ fn layers_csv(results: &[(Arch, Run)]) -> Result<String> {
             for (l, s) in stats.iter().enumerate() {
                 let kind = if l < arch.depth { "hidden" } else { "output" };
                 let mut row = vec![arch.technique(), epoch.to_string(), (l + 1).to_string(), kind.into()];
-                row.extend(s.values().iter().map(|v| v.to_string()));
-                row.push(run.losses[*epoch].to_string());
-                row.push(run.accuracies[*epoch].to_string());
+                row.extend(s.values().iter().map(|&v| csv_number(v)));
+                row.push(csv_number(run.losses[*epoch]));
+                row.push(csv_number(run.accuracies[*epoch]));
                 w.write_record(&row)?;
             }
         }
@@ -1014,6 +1025,20 @@ fn default_args() -> Args {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_numbers_are_short_and_exact() {
+        for (value, text) in [
+            (3.4938316e-29f32, "3.4938316e-29"),
+            (0.5, "0.5"),
+            (0.0, "0"),
+            (1.25e-3, "0.00125"),
+            (2e20, "2e20"),
+        ] {
+            assert_eq!(csv_number(value), text);
+            assert_eq!(csv_number(value).parse::<f32>().unwrap().to_bits(), value.to_bits());
+        }
+    }
 
     #[test]
     fn spread_layers_cover_first_and_last() {

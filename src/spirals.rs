@@ -570,6 +570,13 @@ pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> R
     config.points()?;
     let device = config.device.to_device()?;
     let seeds: Vec<u64> = (first..first + count).collect();
+    // Seeds finish in any order: a progress bar while they run (on a terminal), then one line per
+    // seed in seed order.
+    let bar = indicatif::ProgressBar::new(count).with_style(
+        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} seeds")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
     let mut outcomes = crate::train::on_workers(
         seeds,
         threads,
@@ -589,13 +596,19 @@ pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> R
                 }
                 Err(e) => return Err(e),
             };
-            let result =
-                if outcome.solved { "100%".to_string() } else { format!("{:.2}%", outcome.accuracy) };
-            eprintln!("seed {seed}: {result} after {} epochs (loss {:.4})", outcome.epochs, outcome.loss);
+            bar.inc(1);
             Ok(outcome)
         },
     )?;
+    bar.finish_and_clear();
     outcomes.sort_by_key(|o| o.seed);
+    for outcome in &outcomes {
+        let result = if outcome.solved { "100%".to_string() } else { format!("{:.2}%", outcome.accuracy) };
+        eprintln!(
+            "seed {}: {result} after {} epochs (loss {:.4})",
+            outcome.seed, outcome.epochs, outcome.loss
+        );
+    }
     Ok(outcomes)
 }
 

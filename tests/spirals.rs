@@ -195,8 +195,11 @@ fn seeds_are_summarised() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.starts_with("polar hid 10, init 0.1, lr 0.01, 200 epochs: 3 runs, "), "{stdout}");
     let stderr = String::from_utf8(output.stderr).unwrap();
-    for seed in 5..8 {
-        assert!(stderr.contains(&format!("seed {seed}: ")), "{stderr}");
+    // One line per seed, in seed order whatever order they finished in.
+    let seeds: Vec<&str> = stderr.lines().filter(|l| l.starts_with("seed ")).collect();
+    assert_eq!(seeds.len(), 3, "{stderr}");
+    for (line, seed) in seeds.iter().zip(5..8) {
+        assert!(line.starts_with(&format!("seed {seed}: ")), "{stderr}");
     }
 }
 
