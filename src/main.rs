@@ -42,16 +42,9 @@ enum Command {
     Depth(hud::depth::Args),
 }
 
-/// Every value may start with '-', so that `--seed -1` is refused as an invalid value rather than as
-/// an unknown argument.
-fn allow_negative_numbers(command: clap::Command) -> clap::Command {
-    command
-        .mut_args(|arg| if arg.get_action().takes_values() { arg.allow_negative_numbers(true) } else { arg })
-        .mut_subcommands(allow_negative_numbers)
-}
-
-/// `--noise -1e-6` as `--noise=-1e-6`: clap takes only plain negative integers and decimals after a
-/// space (not `-1e-6`, `-.5`, `-1/2`), and the `=` form leaves no doubt that the value is a value.
+/// `--noise -1e-6` as `--noise=-1e-6`, so that a negative value is parsed as a value (and `--seed -1`
+/// refused as an invalid one) rather than taken for an unknown argument: clap takes only plain
+/// negative numbers after a space, and only where an argument allows them.
 fn joined_negative_values(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut joined: Vec<std::ffi::OsString> = Vec::new();
     for arg in args {
@@ -81,7 +74,7 @@ fn main() {
     // SAFETY: restoring a signal's default disposition, before any other thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     hud::report_panics_in_one_line();
-    let cli = match allow_negative_numbers(Cli::command())
+    let cli = match Cli::command()
         .try_get_matches_from(joined_negative_values(std::env::args_os()))
         .and_then(|matches| Cli::from_arg_matches(&matches))
     {
