@@ -69,13 +69,14 @@ pub fn report_panics_in_one_line() {
         if message.starts_with("failed printing to stderr") {
             std::process::exit(STREAM_FAILED);
         }
-        let line = match message.strip_prefix("failed printing to stdout: ") {
+        let stdout_failed = message.strip_prefix("failed printing to stdout: ");
+        let line = match stdout_failed {
             Some(reason) => format!("error: cannot write to standard output: {reason}"),
             None => format!("error: internal error: {}", without_backtrace(message)),
         };
         // Never `eprintln!` here: a panic inside the hook aborts the process.
         let _ = writeln!(std::io::stderr(), "{line}");
-        if message.starts_with("failed printing to stdout") {
+        if stdout_failed.is_some() {
             std::process::exit(STREAM_FAILED);
         }
     }));
