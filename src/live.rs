@@ -47,47 +47,38 @@ fn python(given: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
-/// Runs one generator; its trace.
-fn generate(python: &Path, dir: &Path, script: &str, args: &str, out: &Path) -> Result<()> {
-    let output = std::process::Command::new(python)
-        .arg(dir.join(script))
-        .args(args.split(' '))
-        .arg("--out")
-        .arg(out)
-        .output()
-        .with_context(|| {
-            format!(
-                "cannot run {} (give a Python with torch 2.11.0: --python or HUD_PYTHON)",
-                python.display()
-            )
-        })?;
+/// Runs `python` with `args`; its standard output, or an error ending with the last line it wrote
+/// to standard error (`failing` says what failed).
+fn run_python(python: &Path, args: &[&std::ffi::OsStr], failing: &str) -> Result<Vec<u8>> {
+    let output = std::process::Command::new(python).args(args).output().with_context(|| {
+        format!("cannot run {} (give a Python with torch 2.11.0: --python or HUD_PYTHON)", python.display())
+    })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
-        bail!("{} {script} {args} failed ({}): {last}", python.display(), output.status);
+        bail!("{} {failing} ({}): {last}", python.display(), output.status);
     }
-    Ok(())
+    Ok(output.stdout)
 }
 
-/// The kernels `python`'s torch computes in, asked once before any generator runs: a missing Python,
-/// a missing torch, another torch version or other kernels is one error, not ten.
-fn python_kernels(python: &Path, dir: &Path, here: &Kernels) -> Result<Kernels> {
+/// Runs one generator, which writes its trace to `out`.
+fn generate(python: &Path, dir: &Path, script: &str, args: &str, out: &Path) -> Result<()> {
+    let script_path = dir.join(script);
+    let mut all: Vec<&std::ffi::OsStr> = vec![script_path.as_os_str()];
+    all.extend(args.split(' ').map(std::ffi::OsStr::new));
+    all.extend([std::ffi::OsStr::new("--out"), out.as_os_str()]);
+    run_python(python, &all, &format!("{script} {args} failed")).map(drop)
+}
+
+/// Checks, once before any generator runs, that `python`'s torch computes in the same kernels as
+/// hud: a missing Python, a missing torch, another torch version or other kernels is one error, not
+/// ten.
+fn check_python(python: &Path, dir: &Path, here: &Kernels) -> Result<()> {
     let probe = "import json, sys; sys.path.insert(0, sys.argv[1]); import hud_kernels; \
                  print(json.dumps(hud_kernels.record()))";
-    let output =
-        std::process::Command::new(python).args(["-c", probe]).arg(dir).output().with_context(|| {
-            format!(
-                "cannot run {} (give a Python with torch {}: --python or HUD_PYTHON)",
-                python.display(),
-                here.torch
-            )
-        })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
-        bail!("{} cannot run the reference generators: {last}", python.display());
-    }
-    let theirs: Kernels = serde_json::from_slice(&output.stdout)
+    let args = [std::ffi::OsStr::new("-c"), std::ffi::OsStr::new(probe), dir.as_os_str()];
+    let stdout = run_python(python, &args, "cannot run the reference generators")?;
+    let theirs: Kernels = serde_json::from_slice(&stdout)
         .with_context(|| format!("{} did not say which kernels its torch computes in", python.display()))?;
     ensure!(
         theirs.torch == here.torch,
@@ -103,7 +94,7 @@ fn python_kernels(python: &Path, dir: &Path, here: &Kernels) -> Result<Kernels> 
         theirs.describe(),
         here.describe()
     );
-    Ok(theirs)
+    Ok(())
 }
 
 /// `hud verify --live`: one line per config and a verdict; an error unless every config is exact.
@@ -114,7 +105,7 @@ pub fn run(python_arg: Option<&Path>) -> Result<()> {
         std::fs::write(dir.path().join(name), text).with_context(|| format!("cannot write {name}"))?;
     }
     let here = Kernels::here();
-    python_kernels(&python, dir.path(), &here)?;
+    check_python(&python, dir.path(), &here)?;
     println!("hud and {} both compute in {}", python.display(), here.describe());
     let (mut exact, mut differing, mut failed) = (0, 0, 0);
     for (i, &(what, script, args)) in CONFIGS.iter().enumerate() {
