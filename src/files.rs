@@ -6,9 +6,9 @@
 //! over their targets. A failed run commits nothing. An interrupt (SIGINT, SIGTERM; [`on_interrupt`])
 //! removes the temporary files and ends the process with 130 or 143; one that comes while the renames
 //! run waits for the last of them. A target that is a symbolic link is written through to the file it
-//! names (atomically beside that file); one that is a FIFO or a character device (`/dev/stdout`,
-//! `/dev/null`) is written to directly, never replaced; a folder, a block device or a socket is
-//! refused.
+//! names (atomically beside that file); one that is a FIFO or a character device (`/dev/null`) is
+//! written to directly, never replaced, and `/dev/stdout`, `/dev/stderr` and `/dev/fd/N` through hud's
+//! own open descriptor; a folder, a block device or a socket is refused.
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use std::fs::Permissions;
@@ -350,29 +350,28 @@ fn write_all(files: Vec<(PathBuf, Vec<u8>)>) -> Result<()> {
                         .map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_message(&e)))?;
                     pending.push((path.clone(), file, temporary));
                 }
-                Target::Stream(stream) => streams.push((path, Some(stream), None, contents)),
-                Target::Descriptor(fd) => streams.push((path, None, Some(fd), contents)),
+                stream => streams.push((path, stream, contents)),
             }
         }
         // A reader that goes away is an error here, not the end of hud: the temporary files must go.
         let _sigpipe = SigpipeIgnored::new();
-        for (path, stream, fd, contents) in &streams {
-            let written = match (stream, fd) {
-                (Some(stream), _) => std::fs::OpenOptions::new()
+        for (path, stream, contents) in &streams {
+            let written = match stream {
+                Target::Stream(stream) => std::fs::OpenOptions::new()
                     .write(true)
                     .open(stream)
                     .and_then(|mut f| f.write_all(contents)),
-                (None, Some(1)) => {
+                Target::Descriptor(1) => {
                     std::io::stdout().write_all(contents).and_then(|()| std::io::stdout().flush())
                 }
-                (None, Some(2)) => std::io::stderr().write_all(contents),
-                (None, Some(fd)) => {
+                Target::Descriptor(2) => std::io::stderr().write_all(contents),
+                Target::Descriptor(fd) => {
                     use std::os::fd::FromRawFd;
                     // SAFETY: the descriptor is only borrowed: ManuallyDrop never closes it.
                     let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(*fd) });
                     file.write_all(contents)
                 }
-                (None, None) => unreachable!("a stream is a path or a descriptor"),
+                Target::File(_) => unreachable!("files go through temporary files above"),
             };
             written.map_err(|e| anyhow!("cannot write {}: {}", path.display(), io_message(&e)))?;
         }
