@@ -249,6 +249,24 @@ impl Trace {
     }
 }
 
+impl parity::RunTrace for Trace {
+    fn script(&self) -> &str {
+        &self.script
+    }
+
+    fn kernels(&self) -> Option<&crate::kernels::Kernels> {
+        self.kernels.as_ref()
+    }
+
+    fn epochs(&self) -> u64 {
+        self.epochs
+    }
+
+    fn compare_with(&self, name: &str, ours: &Self) -> Report {
+        self.compare(name, ours)
+    }
+}
+
 /// `hud verify`'s replay of an encoder fixture: trains its config on the CPU and compares.
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
@@ -371,16 +389,7 @@ pub fn run(args: Args) -> Result<()> {
         .then(|| CubeRun::of(&run.net, &target, &final_title, args.animate.as_deref()))
         .transpose()?;
 
-    match matching_fixture(&config, &target)? {
-        Some((name, reference)) => eprintln!(
-            "{}",
-            parity::run_line(&name, reference.kernels.as_ref(), trace.epochs, || reference
-                .compare(&name, &trace))
-        ),
-        None => eprintln!(
-            "parity: no saved PyTorch reference has this config (fixtures/encoder_reference.py makes one)"
-        ),
-    }
+    eprintln!("{}", parity::run_line(matching_fixture(&config, &target)?, &trace));
 
     if let Some(cube) = &cube {
         eprintln!("{}", cube.analysis);

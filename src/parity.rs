@@ -219,22 +219,35 @@ fn format_diff(diff: f64) -> String {
     }
 }
 
-/// What `hud <script>` says of its run when a saved reference `name` has its config: compared bit for
-/// bit where the run computed in the reference's kernels; otherwise that it was not, and the command
-/// that checks it (never "differs" where only the kernels differ).
-pub fn run_line(
-    name: &str,
-    reference: Option<&Kernels>,
-    epochs: u64,
-    compare: impl FnOnce() -> Report,
-) -> String {
+/// A run's trace as `hud <script>` checks it against a saved reference with its config.
+pub trait RunTrace {
+    /// The script that made it (`fixtures/<script>_reference.py` makes references).
+    fn script(&self) -> &str;
+    fn kernels(&self) -> Option<&Kernels>;
+    fn epochs(&self) -> u64;
+    /// Compares `ours` with this reference, bit for bit.
+    fn compare_with(&self, name: &str, ours: &Self) -> Report;
+}
+
+/// What `hud <script>` says of its run `ours`, given the saved reference with its config (`found`,
+/// if there is one): compared bit for bit where the run computed in the reference's kernels;
+/// otherwise that it was not, and the command that checks it (never "differs" where only the kernels
+/// differ).
+pub fn run_line<T: RunTrace>(found: Option<(String, T)>, ours: &T) -> String {
+    let Some((name, reference)) = found else {
+        return format!(
+            "parity: no saved PyTorch reference has this config (fixtures/{}_reference.py makes one)",
+            ours.script()
+        );
+    };
     let here = Kernels::here();
+    let epochs = ours.epochs();
     let exact = |in_kernels: &str| {
         format!("parity: reproduces the PyTorch reference {name} exactly ({epochs} epochs, every loss and weight bit for bit{in_kernels})")
     };
-    match reference {
+    match reference.kernels() {
         Some(kernels) if kernels.same_numbers_as(&here) => {
-            let report = compare();
+            let report = reference.compare_with(&name, ours);
             if report.exact() {
                 exact(&format!(", in {}", here.describe()))
             } else {
@@ -262,7 +275,7 @@ pub fn run_line(
             )
         }
         None => {
-            let report = compare();
+            let report = reference.compare_with(&name, ours);
             if report.exact() {
                 exact(" (the reference does not record its kernels)")
             } else {

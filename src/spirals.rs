@@ -302,6 +302,24 @@ impl Trace {
     }
 }
 
+impl crate::parity::RunTrace for Trace {
+    fn script(&self) -> &str {
+        &self.script
+    }
+
+    fn kernels(&self) -> Option<&crate::kernels::Kernels> {
+        self.kernels.as_ref()
+    }
+
+    fn epochs(&self) -> u64 {
+        self.epochs
+    }
+
+    fn compare_with(&self, name: &str, ours: &Self) -> Report {
+        self.compare(name, ours)
+    }
+}
+
 /// `hud verify`'s replay of a spirals fixture: trains its config on the CPU and compares.
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
@@ -477,17 +495,7 @@ pub fn run(args: Args) -> Result<()> {
     let trace = Trace::of(&config, &run)?;
     // The saved PyTorch reference with this config (the course's data), if there is one.
     let reference = crate::parity::find_embedded(Trace::SCRIPT, |r: &Trace| r.config == config)?;
-    match reference {
-        Some((name, reference)) => eprintln!(
-            "{}",
-            crate::parity::run_line(&name, reference.kernels.as_ref(), trace.epochs, || {
-                reference.compare(&name, &trace)
-            })
-        ),
-        None => eprintln!(
-            "parity: no saved PyTorch reference has this config (fixtures/spirals_reference.py makes one)"
-        ),
-    }
+    eprintln!("{}", crate::parity::run_line(reference, &trace));
     if let Some(path) = &args.trace {
         let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;

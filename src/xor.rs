@@ -210,6 +210,24 @@ impl Trace {
     }
 }
 
+impl parity::RunTrace for Trace {
+    fn script(&self) -> &str {
+        &self.script
+    }
+
+    fn kernels(&self) -> Option<&crate::kernels::Kernels> {
+        self.kernels.as_ref()
+    }
+
+    fn epochs(&self) -> u64 {
+        self.epochs
+    }
+
+    fn compare_with(&self, name: &str, ours: &Self) -> Report {
+        self.compare(name, ours)
+    }
+}
+
 /// `hud verify`'s replay of an xor fixture.
 pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
@@ -281,16 +299,7 @@ pub fn run(args: Args) -> Result<()> {
     println!("{}", run.minimum.line());
     let trace = Trace::of(&config, &run)?;
 
-    match matching_fixture(&config)? {
-        Some((name, reference)) => eprintln!(
-            "{}",
-            parity::run_line(&name, reference.kernels.as_ref(), trace.epochs, || reference
-                .compare(&name, &trace))
-        ),
-        None => eprintln!(
-            "parity: no saved PyTorch reference has this config (fixtures/xor_reference.py makes one)"
-        ),
-    }
+    eprintln!("{}", parity::run_line(matching_fixture(&config)?, &trace));
     if let Some(path) = &args.trace {
         let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;
