@@ -10,6 +10,8 @@
 //! the farthest to the nearest, a nearer dot larger; numbers last.
 
 use crate::cube::{self, cross, dot, Analysis, Corner, Vec3};
+use crate::labels::{self, Placer};
+use crate::layout::{self, Rect, Role};
 use crate::model::EncModel;
 use crate::plot::{self, Drawing, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
 use crate::targets::Target;
@@ -259,6 +261,7 @@ impl CubePicture {
             .unwrap();
         let (back, front): (Vec<_>, Vec<_>) =
             cube::edges().into_iter().partition(|&(a, b)| a == farthest || b == farthest);
+        let edges = layout::scope(Role::Axis);
         for (a, b) in back {
             root.draw(&DashedPathElement::new(
                 [at(corners[a]), at(corners[b])],
@@ -268,6 +271,7 @@ impl CubePicture {
             ))
             .map_err(failed)?;
         }
+        drop(edges);
         // The planes' polygons, farthest first.
         let mut planes: Vec<&PlanePolygon> = self.planes.iter().collect();
         let depth = |vertices: &[Vec3]| {
@@ -282,24 +286,12 @@ impl CubePicture {
             closed.push(closed[0]);
             root.draw(&PathElement::new(closed, plane.colour.stroke_width(2))).map_err(failed)?;
         }
+        let edges = layout::scope(Role::Axis);
         for (a, b) in front {
             root.draw(&PathElement::new([at(corners[a]), at(corners[b])], EDGE_COLOUR.stroke_width(1)))
                 .map_err(failed)?;
         }
-        // The corners' names, just outside each corner.
-        let centre = at([0.0; 3]);
-        for corner in Corner::all() {
-            let (x, y) = at(corner.point());
-            let (dx, dy) = ((x - centre.0) as f64, (y - centre.1) as f64);
-            let length = dx.hypot(dy).max(1.0);
-            let place = (x + (22.0 * dx / length) as i32, y + (14.0 * dy / length) as i32);
-            root.draw(&Text::new(
-                corner.to_string(),
-                place,
-                anchored(11, HPos::Center, VPos::Center).color(&CORNER_LABEL_COLOUR),
-            ))
-            .map_err(failed)?;
-        }
+        drop(edges);
         // The dots, farthest first, a nearer one larger.
         let mut order: Vec<usize> = (0..self.points.len()).collect();
         order.sort_by(|&a, &b| view.project(self.points[a]).2.total_cmp(&view.project(self.points[b]).2));
@@ -310,37 +302,9 @@ impl CubePicture {
             root.draw(&Circle::new(dot, radius + 1, WHITE.filled())).map_err(failed)?;
             root.draw(&Circle::new(dot, radius, DOT_BLUE.filled())).map_err(failed)?;
         }
-        // Each dot's number on its inner side (toward the cube's centre), away from the corner names.
-        for &k in &order {
-            let (x, y) = at(self.points[k]);
-            let (dx, dy) = ((centre.0 - x) as f64, (centre.1 - y) as f64);
-            let length = dx.hypot(dy);
-            let (ux, uy) = if length < 20.0 { (0.7, -0.7) } else { (dx / length, dy / length) };
-            let place = (x + (15.0 * ux).round() as i32, y + (15.0 * uy).round() as i32);
-            root.draw(&Text::new(
-                format!("{}", k + 1),
-                place,
-                anchored(14, HPos::Center, VPos::Center).color(&DOT_LABEL_COLOUR),
-            ))
-            .map_err(failed)?;
-        }
-        // Each polygon's number in a box of its colour, clear of the dots where it can be.
-        for (plane, place) in self.planes.iter().zip(self.label_places(view, &frame)) {
-            let label = format!("{}", plane.output + 1);
-            let half = 4 * label.len() as i32 + 3;
-            let (x, y) = place;
-            root.draw(&Rectangle::new([(x - half, y - 9), (x + half, y + 9)], WHITE.filled()))
-                .map_err(failed)?;
-            root.draw(&Rectangle::new([(x - half, y - 9), (x + half, y + 9)], plane.colour.stroke_width(1)))
-                .map_err(failed)?;
-            root.draw(&Text::new(
-                label,
-                (x, y),
-                anchored(13, HPos::Center, VPos::Center).color(&plane.colour),
-            ))
-            .map_err(failed)?;
-        }
+        self.draw_view_labels(root, view, panel, &frame, &order)?;
         // Which way the hidden units point, in the panel's lower left corner.
+        let _axes = layout::scope(Role::Axis);
         let origin = (panel.left + 46, panel.top + panel.height - 26);
         for (j, axis) in [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]].into_iter().enumerate() {
             let (x, y, _) = view.project(axis);
@@ -357,6 +321,79 @@ impl CubePicture {
                 .map_err(failed)?;
         }
         Ok(())
+    }
+
+    /// The labels of one view, none on another or on a dot: each polygon's number in a box of its
+    /// colour (clear of the dots where it can be), each corner's name just outside its corner, and
+    /// each dot's number, preferably on its inner side (toward the cube's centre).
+    fn draw_view_labels<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        view: View,
+        panel: &Panel,
+        frame: &ViewFrame,
+        order: &[usize],
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let at = |p: Vec3| frame.pixel(view, p);
+        let top = panel.top + 22;
+        let mut placer = Placer::new(Rect {
+            left: panel.left,
+            top,
+            right: panel.left + panel.width,
+            bottom: panel.top + panel.height - 52,
+        });
+        let dots: Vec<(i32, i32)> = self.points.iter().map(|&p| at(p)).collect();
+        placer.avoid_dots(dots.iter().copied(), 8);
+        for plane in &self.planes {
+            let mut outline: Vec<(i32, i32)> = plane.vertices.iter().map(|&v| at(v)).collect();
+            outline.push(outline[0]);
+            for pair in outline.windows(2) {
+                placer.avoid_line(pair[0], pair[1]);
+            }
+        }
+        let tags = layout::scope(Role::Tag);
+        for (plane, (x, y)) in self.planes.iter().zip(self.label_places(view, frame)) {
+            let label = format!("{}", plane.output + 1);
+            let half = 4 * label.len() as i32 + 3;
+            placer.take(Rect { left: x - half, top: y - 9, right: x + half + 1, bottom: y + 10 });
+            root.draw(&Rectangle::new([(x - half, y - 9), (x + half, y + 9)], WHITE.filled()))
+                .map_err(failed)?;
+            root.draw(&Rectangle::new([(x - half, y - 9), (x + half, y + 9)], plane.colour.stroke_width(1)))
+                .map_err(failed)?;
+            root.draw(&Text::new(
+                label,
+                (x, y),
+                anchored(13, HPos::Center, VPos::Center).color(&plane.colour),
+            ))
+            .map_err(failed)?;
+        }
+        drop(tags);
+        let centre = at([0.0; 3]);
+        let away = |(x, y): (i32, i32)| {
+            let (dx, dy) = ((x - centre.0) as f64, (y - centre.1) as f64);
+            let length = dx.hypot(dy).max(1.0);
+            (dx / length, dy / length)
+        };
+        let corner_style = TextStyle::from(font(11)).color(&CORNER_LABEL_COLOUR);
+        for corner in Corner::all() {
+            let text = corner.to_string();
+            let size = root.estimate_text_size(&text, &corner_style).map_err(failed)?;
+            let placed = placer.place_toward(at(corner.point()), size, 2, away(at(corner.point())));
+            labels::draw_placed(root, &text, &corner_style, &placed)?;
+        }
+        let names: Vec<String> = (1..=self.points.len()).map(|k| k.to_string()).collect();
+        let dot_style = TextStyle::from(font(14)).color(&DOT_LABEL_COLOUR);
+        // The nearest dots are labelled first, so that theirs are the closest labels.
+        let nearest_first: Vec<usize> = order.iter().rev().copied().collect();
+        let ordered_dots: Vec<(i32, i32)> = nearest_first.iter().map(|&k| dots[k]).collect();
+        let ordered_names: Vec<String> = nearest_first.iter().map(|&k| names[k].clone()).collect();
+        labels::draw_dot_labels(root, &mut placer, &ordered_dots, &ordered_names, (8, &dot_style), |i| {
+            let (x, y) = away(ordered_dots[i]);
+            (-x, -y)
+        })
     }
 
     /// Where each plane's number goes in `view`: the first of several places inside its polygon (the

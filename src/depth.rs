@@ -18,16 +18,14 @@
 //! at 16, residual connections at 64, dense connections at 128.
 
 use crate::deep::{self, Act, Arch, DeepNet, Init, LayerStats, Run, Skip, Training};
+use crate::depth_plot::{self, GradientPicture, HistogramPicture, TablePicture};
 use crate::device::DeviceArg;
-use crate::figure::{self, failed};
+use crate::figure;
 use crate::files;
 use crate::parity::{Fixture, Report};
-use crate::plot::{self, Drawing, COLOUR_CYCLE, FONT_FAMILY};
+use crate::plot;
 use anyhow::{bail, ensure, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use plotters::coord::Shift;
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -265,13 +263,13 @@ pub fn run(args: Args) -> Result<()> {
         };
         files::write_atomically(path, serde_json::to_string(&Trace::of(config, run))?.as_bytes())?;
     }
-    let title = format!(
-        "Gradients through {} hidden layers of {} units ({}, seed {})",
-        args.depth, args.width, args.data, args.seed
-    );
-    let picture =
-        figure::render(&GradientPicture { results: &results, title: title.clone() }, &out, (1200, 900))?;
-    let hist = figure::render(&HistogramPicture { results: &results, title }, &histograms, (1200, 900))?;
+    let subject =
+        format!("{} hidden layers of {} units ({}, seed {})", args.depth, args.width, args.data, args.seed);
+    let gradients = GradientPicture { results: &results, title: format!("Gradients through {subject}") };
+    let picture = figure::render(&gradients, &out, depth_plot::GRADIENT_SIZE)?;
+    let activations =
+        HistogramPicture { results: &results, title: format!("Activation histograms through {subject}") };
+    let hist = figure::render(&activations, &histograms, depth_plot::HISTOGRAM_SIZE)?;
     files::write_atomically(&csv, layers_csv(&results)?.as_bytes())?;
     files::write_atomically(&out, &picture)?;
     files::write_atomically(&histograms, &hist)?;
@@ -315,6 +313,15 @@ fn train_one(
 }
 
 /// One line per technique: the gradient at the first and last hidden layer and their ratio.
+/// The first hidden layer's weight-gradient norm over the last's, or `no gradient` when both are 0.
+fn first_over_last(first: f32, last: f32) -> String {
+    if first == 0.0 && last == 0.0 {
+        "no gradient".to_string()
+    } else {
+        format!("{:.3e}", f64::from(first) / f64::from(last))
+    }
+}
+
 fn summary(results: &[(Arch, Run)], args: &Args) -> String {
     let mut text = String::new();
     let _ = writeln!(
@@ -335,17 +342,25 @@ fn summary(results: &[(Arch, Run)], args: &Args) -> String {
                 stats[..arch.depth].iter().map(|s| f64::from(s.saturated)).sum::<f64>() / arch.depth as f64;
             let _ = writeln!(
                 text,
-                "{:<28} {:>6} {:>11.3e} {:>11.3e} {:>11.3e} {:>12.3e} {:>9.1}% {:>9.4}",
+                "{:<28} {:>6} {:>11.3e} {:>11.3e} {:>11.3e} {:>12} {:>9.1}% {:>9.4}",
                 arch.technique(),
                 epoch,
                 first,
                 last,
                 stats[arch.depth].weight_grad_norm,
-                f64::from(first) / f64::from(last),
+                first_over_last(first, last),
                 100.0 * saturated,
                 run.losses[*epoch],
             );
         }
+    }
+    for (arch, run) in results.iter().filter(|(_, run)| depth_plot::dead(run)) {
+        let loss = run.losses.first().copied().unwrap_or(f32::NAN);
+        let _ = writeln!(
+            text,
+            "{}: no weight gradient in any layer at any measured epoch: a dead network (loss {loss:.4}), it cannot learn",
+            arch.technique()
+        );
     }
     text
 }
@@ -516,7 +531,7 @@ fn train_cell(
 }
 
 /// A cell as the printed table writes it: `100% @312`, `71%`, or `NaN @40`.
-fn cell_text(cell: &Cell) -> String {
+pub(crate) fn cell_text(cell: &Cell) -> String {
     match (cell.diverged_at, cell.reached) {
         (Some(epoch), _) => format!("NaN @{epoch}"),
         (None, Some(epoch)) => format!("{:.0}% @{epoch}", 100.0 * cell.final_accuracy),
@@ -581,331 +596,6 @@ fn table_csv(cells: &[Cell]) -> Result<String> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Pictures.
-
-fn technique_colour(i: usize) -> RGBColor {
-    COLOUR_CYCLE[i % COLOUR_CYCLE.len()]
-}
-
-/// Per-layer gradient norms, activation spread and saturation, one line per technique: solid at
-/// the first measured epoch, dashed at the last.
-pub struct GradientPicture<'a> {
-    pub results: &'a [(Arch, Run)],
-    pub title: String,
-}
-
-type Pick = fn(&LayerStats) -> f32;
-
-/// A line to draw: the technique's index, dashed (the last measured epoch) or not, its points.
-type Series = (usize, bool, Vec<(f64, f64)>);
-
-impl Drawing for GradientPicture<'_> {
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let panels = figure::titled(root, &self.title)?.split_evenly((2, 2));
-        let layers = self.results.iter().map(|(a, _)| a.depth + 1).max().unwrap_or(2) as f64;
-        let specs: [(&str, &str, Pick, bool); 4] = [
-            (
-                "Weight gradient: |dL/dW| per layer",
-                "norm (log; 0 at the bottom)",
-                |s| s.weight_grad_norm,
-                true,
-            ),
-            (
-                "Back-propagated gradient: |dL/da| per layer",
-                "norm (log; 0 at the bottom)",
-                |s| s.back_grad_norm,
-                true,
-            ),
-            ("Activations: standard deviation per layer", "std (log)", |s| s.act_std, true),
-            ("Saturated units per layer", "share", |s| s.saturated, false),
-        ];
-        for (panel, (caption, y_desc, pick, log)) in panels.iter().zip(specs) {
-            let series: Vec<Series> = self
-                .results
-                .iter()
-                .enumerate()
-                .flat_map(|(i, (_, run))| {
-                    let first = run.measurements.first();
-                    let last = run.measurements.last().filter(|_| run.measurements.len() > 1);
-                    [first.map(|m| (i, false, m)), last.map(|m| (i, true, m))]
-                })
-                .flatten()
-                .map(|(i, dashed, (_, stats))| {
-                    let points =
-                        stats.iter().enumerate().map(|(l, s)| ((l + 1) as f64, f64::from(pick(s)))).collect();
-                    (i, dashed, points)
-                })
-                .collect();
-            let x_range = 0.5..layers + 0.5;
-            if log {
-                let values = series.iter().flat_map(|(_, _, p)| p.iter().map(|&(_, y)| y));
-                let positive = values.clone().filter(|y| *y > 0.0 && y.is_finite());
-                // All zero (a dead network): any finite range, or plotters would look for ticks forever.
-                let floor = match positive.clone().fold(f64::INFINITY, f64::min) {
-                    f if f.is_finite() => f.max(1e-30),
-                    _ => 1e-3,
-                };
-                let top = positive.fold(0.0, f64::max).max(floor * 10.0);
-                // log10 of the values on a linear axis: over 30 decades plotters' log axis leaves the
-                // lower decades without ticks.
-                let (lo, hi) = ((floor / 3.0).log10(), (top * 3.0).log10());
-                let series: Vec<Series> = series
-                    .into_iter()
-                    .map(|(i, dashed, points)| {
-                        let logs =
-                            points.iter().map(|&(x, y)| (x, if y > 0.0 { y.log10().max(lo) } else { lo }));
-                        (i, dashed, logs.collect())
-                    })
-                    .collect();
-                let mut chart = ChartBuilder::on(panel)
-                    .caption(caption, (FONT_FAMILY, 17))
-                    .margin(10)
-                    .x_label_area_size(40)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d(x_range, lo..hi)
-                    .map_err(failed)?;
-                figure::mesh(
-                    &mut chart,
-                    ("layer (last: output)", y_desc),
-                    (&|x| format!("{x:.0}"), &|y| power_label(*y)),
-                    13.0,
-                )?;
-                self.draw_lines(&mut chart, &series, lo)?;
-            } else {
-                let mut chart = ChartBuilder::on(panel)
-                    .caption(caption, (FONT_FAMILY, 17))
-                    .margin(10)
-                    .x_label_area_size(40)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d(x_range, 0.0..1.02)
-                    .map_err(failed)?;
-                figure::mesh(
-                    &mut chart,
-                    ("layer (last: output)", y_desc),
-                    (&|x| format!("{x:.0}"), &|y| format!("{y:.1}")),
-                    13.0,
-                )?;
-                self.draw_lines(&mut chart, &series, 0.0)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The label of a tick on an axis of log10 values: whole numbers as powers of ten.
-fn power_label(log10: f64) -> String {
-    if (log10 - log10.round()).abs() < 1e-6 {
-        figure::power_of_ten_label(10f64.powi(log10.round() as i32))
-    } else {
-        String::new()
-    }
-}
-
-impl GradientPicture<'_> {
-    fn draw_lines<'a, DB, X, Y>(
-        &self,
-        chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-        series: &[Series],
-        floor: f64,
-    ) -> Result<()>
-    where
-        DB: DrawingBackend + 'a,
-        DB::ErrorType: 'static,
-        X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-        Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-    {
-        for (i, dashed, points) in series {
-            let colour = technique_colour(*i);
-            let points: Vec<(f64, f64)> =
-                points.iter().map(|&(x, y)| (x, if y.is_finite() { y.max(floor) } else { floor })).collect();
-            let (arch, run) = &self.results[*i];
-            if *dashed {
-                let epoch = run.measurements.last().map_or(0, |m| m.0);
-                chart
-                    .draw_series(DashedLineSeries::new(points, 6, 4, colour.stroke_width(2)))
-                    .map_err(failed)?
-                    .label(format!("{} (epoch {epoch})", arch.technique()))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2)));
-            } else {
-                let epoch = run.measurements.first().map_or(0, |m| m.0);
-                let when = if epoch == 0 { "init".to_string() } else { format!("epoch {epoch}") };
-                chart
-                    .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-                    .map_err(failed)?
-                    .label(format!("{} ({when})", arch.technique()))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                    });
-                if points.len() <= 40 {
-                    chart
-                        .draw_series(points.iter().map(|&p| Circle::new(p, 2, colour.filled())))
-                        .map_err(failed)?;
-                }
-            }
-        }
-        figure::legend(chart, SeriesLabelPosition::LowerRight, 12.0)
-    }
-}
-
-/// Each technique's activation histograms at the first measured epoch, for up to six layers
-/// spread over the depth (Glorot & Bengio's figure).
-pub struct HistogramPicture<'a> {
-    pub results: &'a [(Arch, Run)],
-    pub title: String,
-}
-
-/// Up to `n` hidden layers (0-based) spread evenly from the first to the last.
-fn spread_layers(depth: usize, n: usize) -> Vec<usize> {
-    if depth <= n {
-        return (0..depth).collect();
-    }
-    let mut layers: Vec<usize> = (0..n).map(|i| (i * (depth - 1) + (n - 1) / 2) / (n - 1)).collect();
-    layers.dedup();
-    layers
-}
-
-impl Drawing for HistogramPicture<'_> {
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let area = figure::titled(root, &format!("Activation histograms: {}", self.title))?;
-        let n = self.results.len();
-        let cols = if n <= 1 { 1 } else { 2 };
-        let rows = n.div_ceil(cols);
-        let panels = area.split_evenly((rows, cols));
-        for ((arch, run), panel) in self.results.iter().zip(&panels) {
-            let Some((epoch, _)) = run.measurements.first() else { continue };
-            let histograms = &run.histograms[0];
-            let (lo, hi) = arch.act.range();
-            let layers = spread_layers(arch.depth, 6);
-            let width = (hi - lo) / deep::HISTOGRAM_BINS as f64;
-            let top = layers
-                .iter()
-                .flat_map(|&l| histograms[l].iter().map(|&v| f64::from(v)))
-                .fold(0.0, f64::max)
-                .max(0.01);
-            let when = if *epoch == 0 { "at init".to_string() } else { format!("epoch {epoch}") };
-            let mut chart = ChartBuilder::on(panel)
-                .caption(format!("{} ({when})", arch.technique()), (FONT_FAMILY, 17))
-                .margin(10)
-                .x_label_area_size(36)
-                .y_label_area_size(60)
-                .build_cartesian_2d(lo..hi, 0.0..top * 1.05)
-                .map_err(failed)?;
-            figure::mesh(
-                &mut chart,
-                ("activation value (ends: at or beyond)", "share of units"),
-                (&|x| figure::short(*x), &|y| figure::short(*y)),
-                12.0,
-            )?;
-            for (k, &l) in layers.iter().enumerate() {
-                // From light (first layer) to dark (last).
-                let t = if layers.len() > 1 { k as f64 / (layers.len() - 1) as f64 } else { 1.0 };
-                let colour = RGBColor(
-                    (200.0 * (1.0 - t)) as u8,
-                    (120.0 * (1.0 - t) + 30.0) as u8,
-                    (255.0 - 80.0 * t) as u8,
-                );
-                let points: Vec<(f64, f64)> = histograms[l]
-                    .iter()
-                    .enumerate()
-                    .map(|(b, &v)| (lo + (b as f64 + 0.5) * width, f64::from(v)))
-                    .collect();
-                chart
-                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
-                    .map_err(failed)?
-                    .label(format!("layer {}", l + 1))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                    });
-            }
-            figure::legend(&mut chart, SeriesLabelPosition::UpperRight, 12.0)?;
-        }
-        Ok(())
-    }
-}
-
-/// The table as a heatmap: techniques down, depths across, coloured by final accuracy (red 50% or
-/// less, green 100%), the cell's text inside.
-pub struct TablePicture<'a> {
-    pub cells: &'a [Cell],
-    pub techniques: &'a [String],
-    pub depths: &'a [usize],
-    pub title: String,
-}
-
-/// Red at 50% accuracy (chance) through yellow to green at 100%.
-fn accuracy_colour(accuracy: f64) -> RGBColor {
-    let t = ((accuracy - 0.5) / 0.5).clamp(0.0, 1.0);
-    let mix = |a: f64, b: f64, s: f64| (a + (b - a) * s) as u8;
-    if t < 0.5 {
-        let s = t / 0.5;
-        RGBColor(mix(215.0, 250.0, s), mix(80.0, 220.0, s), mix(70.0, 90.0, s))
-    } else {
-        let s = (t - 0.5) / 0.5;
-        RGBColor(mix(250.0, 60.0, s), mix(220.0, 170.0, s), mix(90.0, 80.0, s))
-    }
-}
-
-impl Drawing for TablePicture<'_> {
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let area = figure::titled(root, &self.title)?;
-        let (w, h) = area.dim_in_pixel();
-        let (left, top) = (260i32, 40i32);
-        let cols = self.depths.len().max(1) as i32;
-        let rows = self.techniques.len().max(1) as i32;
-        let cell_w = (w as i32 - left - 20) / cols;
-        let cell_h = (h as i32 - top - 34) / rows;
-        let text = |size: f64, h: HPos| {
-            (FONT_FAMILY, size).into_font().into_text_style(&area).pos(Pos::new(h, VPos::Center))
-        };
-        for (c, depth) in self.depths.iter().enumerate() {
-            let x = left + c as i32 * cell_w + cell_w / 2;
-            area.draw_text(&format!("{depth} layers"), &text(16.0, HPos::Center), (x, top / 2))
-                .map_err(failed)?;
-        }
-        for (r, technique) in self.techniques.iter().enumerate() {
-            let y0 = top + r as i32 * cell_h;
-            area.draw_text(technique, &text(15.0, HPos::Right), (left - 10, y0 + cell_h / 2))
-                .map_err(failed)?;
-            for (c, depth) in self.depths.iter().enumerate() {
-                let x0 = left + c as i32 * cell_w;
-                let cell =
-                    self.cells.iter().find(|k| &k.arch.technique() == technique && k.arch.depth == *depth);
-                let Some(cell) = cell else { continue };
-                let colour = if cell.diverged_at.is_some() {
-                    RGBColor(150, 150, 150)
-                } else {
-                    accuracy_colour(f64::from(cell.final_accuracy))
-                };
-                area.draw(&Rectangle::new(
-                    [(x0 + 1, y0 + 1), (x0 + cell_w - 1, y0 + cell_h - 1)],
-                    colour.filled(),
-                ))
-                .map_err(failed)?;
-                area.draw_text(
-                    &cell_text(cell),
-                    &text(15.0, HPos::Center),
-                    (x0 + cell_w / 2, y0 + cell_h / 2),
-                )
-                .map_err(failed)?;
-            }
-        }
-        let note = "colour: final accuracy (red: 50%, chance; green: 100%; grey: diverged); text: final \
-                    accuracy @ the epoch it first reached the threshold";
-        area.draw_text(note, &text(13.0, HPos::Center), (w as i32 / 2, top + rows * cell_h + 17))
-            .map_err(failed)?;
-        Ok(())
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Traces and parity.
 
@@ -1038,13 +728,6 @@ mod tests {
             assert_eq!(csv_number(value), text);
             assert_eq!(csv_number(value).parse::<f32>().unwrap().to_bits(), value.to_bits());
         }
-    }
-
-    #[test]
-    fn spread_layers_cover_first_and_last() {
-        assert_eq!(spread_layers(3, 6), [0, 1, 2]);
-        let l = spread_layers(32, 6);
-        assert_eq!((l[0], *l.last().unwrap(), l.len()), (0, 31, 6));
     }
 
     #[test]

@@ -2,11 +2,13 @@
 //! any size rendered to PNG or SVG bytes (by the file's extension), legends, axis labels for
 //! logarithmic axes, numbers as people write them.
 
+use crate::layout::{self, Role};
 use crate::plot::FONT_FAMILY;
 pub use crate::plot::{failed, render_sized as render};
 use anyhow::Result;
 use plotters::coord::ranged1d::ValueFormatter;
-use plotters::coord::{CoordTranslate, Shift};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -21,6 +23,7 @@ where
     root.fill(&WHITE).map_err(failed)?;
     let (width, _) = root.dim_in_pixel();
     let style = (FONT_FAMILY, 22.0).into_font().into_text_style(root).pos(Pos::new(HPos::Center, VPos::Top));
+    let _title = layout::scope(Role::Title);
     root.draw_text(title, &style, (width as i32 / 2, 12)).map_err(failed)?;
     Ok(root.margin(44, 0, 0, 0))
 }
@@ -42,6 +45,7 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    let _axes = layout::scope(Role::Axis);
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -55,25 +59,98 @@ where
         .map_err(failed)
 }
 
-/// The chart's legend at `position`, in the pictures' font at `size`, on a white box.
-pub fn legend<'a, DB, CT>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
+/// What a key entry shows beside its text.
+#[derive(Clone, Copy, Debug)]
+pub enum Sample {
+    Line(ShapeStyle),
+    Dashed(ShapeStyle),
+    Dot(ShapeStyle),
+    Triangle(ShapeStyle),
+}
+
+/// One entry of a chart's key.
+#[derive(Clone, Debug)]
+pub struct KeyEntry {
+    pub sample: Sample,
+    pub text: String,
+}
+
+pub fn entry(sample: Sample, text: impl Into<String>) -> KeyEntry {
+    KeyEntry { sample, text: text.into() }
+}
+
+/// A chart's caption across the top of `area`, then its key beneath (as many entries to a row as
+/// fit, text at `size`), outside the data: the area left below, for the chart.
+pub fn caption_and_key<DB>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    entries: &[KeyEntry],
     size: f64,
+) -> Result<DrawingArea<DB, Shift>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (width, _) = area.dim_in_pixel();
+    let centred =
+        (FONT_FAMILY, 17.0).into_font().into_text_style(area).pos(Pos::new(HPos::Center, VPos::Top));
+    {
+        let _title = layout::scope(Role::Title);
+        area.draw_text(caption, &centred, (width as i32 / 2, 6)).map_err(failed)?;
+    }
+    let _key = layout::scope(Role::Legend);
+    let style = (FONT_FAMILY, size).into_font().into_text_style(area).pos(Pos::new(HPos::Left, VPos::Center));
+    let row_height = (size * 1.6).round() as i32;
+    let (sample_width, gap) = (26, 22);
+    // Rows of entries that fit the width, each row centred.
+    let mut rows: Vec<Vec<(&KeyEntry, i32)>> = vec![Vec::new()];
+    let mut used = 0;
+    for entry in entries {
+        let (text_width, _) = area.estimate_text_size(&entry.text, &style).map_err(failed)?;
+        let needed = sample_width + 6 + text_width as i32;
+        let row = rows.last_mut().unwrap();
+        if !row.is_empty() && used + gap + needed > width as i32 - 20 {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        let row = rows.last_mut().unwrap();
+        used += if row.is_empty() { needed } else { gap + needed };
+        row.push((entry, needed));
+    }
+    let top = 34;
+    for (r, row) in rows.iter().enumerate() {
+        let total: i32 = row.iter().map(|(_, w)| w).sum::<i32>() + gap * (row.len() as i32 - 1).max(0);
+        let mut x = (width as i32 - total) / 2;
+        let y = top + r as i32 * row_height + row_height / 2;
+        for (entry, needed) in row {
+            draw_sample(area, entry.sample, (x, y), sample_width)?;
+            area.draw_text(&entry.text, &style, (x + sample_width + 6, y)).map_err(failed)?;
+            x += needed + gap;
+        }
+    }
+    let used_rows = if entries.is_empty() { 0 } else { rows.len() as i32 };
+    Ok(area.margin((top + used_rows * row_height + 4) as u32, 0, 0, 0))
+}
+
+fn draw_sample<DB>(
+    area: &DrawingArea<DB, Shift>,
+    sample: Sample,
+    (x, y): (i32, i32),
+    width: i32,
 ) -> Result<()>
 where
-    DB: DrawingBackend + 'a,
+    DB: DrawingBackend,
     DB::ErrorType: 'static,
-    CT: CoordTranslate,
 {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FONT_FAMILY, size))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(failed)
+    let line = vec![(x, y), (x + width, y)];
+    let middle = (x + width / 2, y);
+    match sample {
+        Sample::Line(style) => area.draw(&PathElement::new(line, style)),
+        Sample::Dashed(style) => area.draw(&DashedPathElement::new(line, 6, 4, style)),
+        Sample::Dot(style) => area.draw(&Circle::new(middle, 4, style)),
+        Sample::Triangle(style) => area.draw(&TriangleMarker::new(middle, 6, style)),
+    }
+    .map_err(failed)
 }
 
 /// A label for a logarithmic axis: powers of ten as decimals (`0.001`, `1`, `100`) or, far from 1,

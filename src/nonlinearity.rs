@@ -27,7 +27,7 @@
 
 use crate::batched::{self, RunSpec, Status};
 use crate::encoder::Config;
-use crate::figure::{self, failed};
+use crate::figure::{self, entry, failed, Sample};
 use crate::files;
 use crate::model::{seeded, EncModel};
 use crate::plot::{self, Drawing, COLOUR_CYCLE};
@@ -587,9 +587,26 @@ impl Drawing for Picture<'_> {
         let floor = values.clone().filter(|&v| v > 0.0).fold(f64::INFINITY, f64::min).max(1e-16);
         let top = values.fold(0.0, f64::max).max(floor * 10.0);
         let (y0, y1) = (floor / 3.0, top * 3.0);
-        let mut chart = panel(&panels[0], "How far from linear: residual of the best affine fit")
-            .build_cartesian_2d(scale_axis.clone(), (y0..y1).log_scale())
-            .map_err(failed)?;
+        let threshold = BLACK.mix(0.45).stroke_width(1);
+        let mut entries = vec![
+            entry(
+                Sample::Dashed(BLACK.mix(0.6).stroke_width(1)),
+                format!("trained network's own scale ({trained_at:.2})"),
+            ),
+            entry(Sample::Dashed(threshold), format!("nearly linear below {NEARLY_LINEAR}")),
+        ];
+        for (colour, name, _) in NETWORKS {
+            entries.push(entry(Sample::Line(colour.stroke_width(2)), format!("{name}: outputs")));
+            entries.push(entry(Sample::Dashed(colour.stroke_width(2)), format!("{name}: hidden layer")));
+        }
+        let area = figure::caption_and_key(
+            &panels[0],
+            "How far from linear: residual of the best affine fit",
+            &entries,
+            13.0,
+        )?;
+        let mut chart =
+            panel(&area).build_cartesian_2d(scale_axis.clone(), (y0..y1).log_scale()).map_err(failed)?;
         figure::mesh(
             &mut chart,
             ("weight scale (RMS of the weights)", "nonlinearity (0: affine)"),
@@ -603,9 +620,7 @@ impl Drawing for Picture<'_> {
                 4,
                 BLACK.mix(0.6).stroke_width(1),
             ))
-            .map_err(failed)?
-            .label(format!("trained network's own scale ({trained_at:.2})"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.6).stroke_width(1)));
+            .map_err(failed)?;
         let threshold = BLACK.mix(0.45).stroke_width(1);
         chart
             .draw_series(DashedLineSeries::new(
@@ -614,30 +629,29 @@ impl Drawing for Picture<'_> {
                 3,
                 threshold,
             ))
-            .map_err(failed)?
-            .label(format!("nearly linear below {NEARLY_LINEAR}"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], threshold));
-        for (colour, name, m) in NETWORKS {
+            .map_err(failed)?;
+        for (colour, _, m) in NETWORKS {
             let points: Vec<(f64, f64)> = r.scales.iter().map(|s| (s.scale, m(s).outputs.max(y0))).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-                .map_err(failed)?
-                .label(format!("{name}: outputs"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(2))).map_err(failed)?;
             chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(failed)?;
             let hidden: Vec<(f64, f64)> = r.scales.iter().map(|s| (s.scale, m(s).hidden.max(y0))).collect();
-            chart
-                .draw_series(DashedLineSeries::new(hidden, 6, 4, colour.stroke_width(2)))
-                .map_err(failed)?
-                .label(format!("{name}: hidden layer"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2)));
+            chart.draw_series(DashedLineSeries::new(hidden, 6, 4, colour.stroke_width(2))).map_err(failed)?;
         }
-        figure::legend(&mut chart, SeriesLabelPosition::LowerRight, 13.0)?;
 
         // (b) saturation.
-        let mut chart = panel(&panels[1], "How saturated: hidden units")
-            .build_cartesian_2d(scale_axis, 0.0..1.02)
-            .map_err(failed)?;
+        let mut entries = vec![entry(
+            Sample::Dashed(BLACK.mix(0.45).stroke_width(1)),
+            format!("step-like above {:.0}% saturated", 100.0 * STEP_LIKE),
+        )];
+        for (colour, name, _) in NETWORKS {
+            entries.push(entry(
+                Sample::Line(colour.stroke_width(2)),
+                format!("{name}: share of |h| > {SATURATED}"),
+            ));
+            entries.push(entry(Sample::Dashed(colour.stroke_width(2)), format!("{name}: mean |h|")));
+        }
+        let area = figure::caption_and_key(&panels[1], "How saturated: hidden units", &entries, 13.0)?;
+        let mut chart = panel(&area).build_cartesian_2d(scale_axis, 0.0..1.02).map_err(failed)?;
         figure::mesh(
             &mut chart,
             ("weight scale (RMS of the weights)", "share, or mean"),
@@ -660,27 +674,16 @@ impl Drawing for Picture<'_> {
                 3,
                 threshold,
             ))
-            .map_err(failed)?
-            .label(format!("step-like above {:.0}% saturated", 100.0 * STEP_LIKE))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], threshold));
-        for (colour, name, m) in NETWORKS {
+            .map_err(failed)?;
+        for (colour, _, m) in NETWORKS {
             let saturated: Vec<(f64, f64)> = r.scales.iter().map(|s| (s.scale, m(s).saturated)).collect();
-            chart
-                .draw_series(LineSeries::new(saturated.clone(), colour.stroke_width(2)))
-                .map_err(failed)?
-                .label(format!("{name}: share of |h| > {SATURATED}"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            chart.draw_series(LineSeries::new(saturated.clone(), colour.stroke_width(2))).map_err(failed)?;
             chart
                 .draw_series(saturated.iter().map(|&p| Circle::new(p, 3, colour.filled())))
                 .map_err(failed)?;
             let mean: Vec<(f64, f64)> = r.scales.iter().map(|s| (s.scale, m(s).mean_abs_hidden)).collect();
-            chart
-                .draw_series(DashedLineSeries::new(mean, 6, 4, colour.stroke_width(2)))
-                .map_err(failed)?
-                .label(format!("{name}: mean |h|"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2)));
+            chart.draw_series(DashedLineSeries::new(mean, 6, 4, colour.stroke_width(2))).map_err(failed)?;
         }
-        figure::legend(&mut chart, SeriesLabelPosition::UpperLeft, 13.0)?;
 
         // (c), (d): training time and share converged against --init.
         if r.inits.is_empty() {
@@ -698,9 +701,28 @@ impl Drawing for Picture<'_> {
         let ihi = ihi.max(ilo * 10.0);
         let init_axis = (ilo / 2.0..ihi * 2.0).log_scale();
         let cap = r.sweep_epochs as f64;
-        let mut chart = panel(&panels[2], &format!("Median epochs to reach loss {}", r.stop))
-            .build_cartesian_2d(init_axis.clone(), 0.0..cap * 1.1)
-            .map_err(failed)?;
+        let unreached: Vec<f64> =
+            r.inits.iter().filter(|row| row.median().is_none()).map(|row| row.init).collect();
+        let mut entries = vec![
+            entry(
+                Sample::Dashed(BLACK.mix(0.5).stroke_width(1)),
+                format!("--sweep-epochs {}", r.sweep_epochs),
+            ),
+            entry(Sample::Line(EPOCHS.stroke_width(2)), "median epochs (of all runs)"),
+        ];
+        if !unreached.is_empty() {
+            entries.push(entry(
+                Sample::Triangle(EPOCHS.stroke_width(2)),
+                "median beyond the cap: fewer than half converged",
+            ));
+        }
+        let area = figure::caption_and_key(
+            &panels[2],
+            &format!("Median epochs to reach loss {}", r.stop),
+            &entries,
+            13.0,
+        )?;
+        let mut chart = panel(&area).build_cartesian_2d(init_axis.clone(), 0.0..cap * 1.1).map_err(failed)?;
         figure::mesh(
             &mut chart,
             ("--init (std of the initial weights)", "epochs"),
@@ -714,27 +736,17 @@ impl Drawing for Picture<'_> {
                 4,
                 BLACK.mix(0.5).stroke_width(1),
             ))
-            .map_err(failed)?
-            .label(format!("--sweep-epochs {}", r.sweep_epochs))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5).stroke_width(1)));
+            .map_err(failed)?;
         let medians: Vec<(f64, f64)> =
             r.inits.iter().filter_map(|row| row.median().map(|m| (row.init, m))).collect();
-        chart
-            .draw_series(LineSeries::new(medians.clone(), EPOCHS.stroke_width(2)))
-            .map_err(failed)?
-            .label("median epochs (of all runs)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], EPOCHS.stroke_width(2)));
+        chart.draw_series(LineSeries::new(medians.clone(), EPOCHS.stroke_width(2))).map_err(failed)?;
         chart.draw_series(medians.iter().map(|&p| Circle::new(p, 4, EPOCHS.filled()))).map_err(failed)?;
-        let unreached: Vec<f64> =
-            r.inits.iter().filter(|row| row.median().is_none()).map(|row| row.init).collect();
         if !unreached.is_empty() {
             chart
                 .draw_series(
                     unreached.iter().map(|&x| TriangleMarker::new((x, cap), 7, EPOCHS.stroke_width(2))),
                 )
-                .map_err(failed)?
-                .label("median beyond the cap: fewer than half converged")
-                .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, EPOCHS.stroke_width(2)));
+                .map_err(failed)?;
         }
         for row in &r.inits {
             let all: Vec<(f64, f64)> = row.converged.iter().map(|&e| (row.init, e as f64)).collect();
@@ -742,12 +754,10 @@ impl Drawing for Picture<'_> {
                 .draw_series(all.iter().map(|&p| Circle::new(p, 2, EPOCHS.mix(0.5).filled())))
                 .map_err(failed)?;
         }
-        figure::legend(&mut chart, SeriesLabelPosition::LowerLeft, 13.0)?;
 
-        let mut chart =
-            panel(&panels[3], &format!("Runs reaching loss {} within {} epochs", r.stop, r.sweep_epochs))
-                .build_cartesian_2d(init_axis, 0.0..105.0)
-                .map_err(failed)?;
+        let caption = format!("Runs reaching loss {} within {} epochs", r.stop, r.sweep_epochs);
+        let area = figure::caption_and_key(&panels[3], &caption, &[], 13.0)?;
+        let mut chart = panel(&area).build_cartesian_2d(init_axis, 0.0..105.0).map_err(failed)?;
         figure::mesh(
             &mut chart,
             ("--init (std of the initial weights)", "runs (%)"),
@@ -762,18 +772,10 @@ impl Drawing for Picture<'_> {
     }
 }
 
-/// A chart's builder on one panel of the picture, with its caption.
-fn panel<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    caption: &str,
-) -> ChartBuilder<'a, 'static, DB> {
+/// A chart's builder on one panel of the picture, below its caption and key.
+fn panel<'a, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>) -> ChartBuilder<'a, 'static, DB> {
     let mut builder = ChartBuilder::on(area);
-    builder
-        .caption(caption, (plot::FONT_FAMILY, 17.0).into_font())
-        .margin(14)
-        .margin_right(28)
-        .x_label_area_size(42)
-        .y_label_area_size(70);
+    builder.margin(14).margin_right(28).x_label_area_size(42).y_label_area_size(70);
     builder
 }
 

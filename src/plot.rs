@@ -8,7 +8,10 @@
 //! system font is needed.
 
 use crate::files;
+use crate::labels::{self, draw_placed, Placer};
+use crate::layout::{self, Recording, Rect, Role};
 use crate::model::EncModel;
+use crate::smooth::Smooth;
 use crate::targets::Target;
 use crate::trace::LinearTrace;
 use anyhow::{anyhow, bail, ensure, Result};
@@ -35,6 +38,9 @@ pub const COLOUR_CYCLE: [RGBColor; 10] = [
 
 /// matplotlib's `'b'`.
 pub const DOT_BLUE: RGBColor = RGBColor(0, 0, 255);
+
+/// A dot's radius in pixels.
+pub const DOT_RADIUS: u32 = 5;
 
 /// The marker at the start of each path in a trajectory picture.
 pub const START_MARKER: RGBColor = RGBColor(0, 0, 0);
@@ -262,12 +268,14 @@ impl HiddenPicture {
         let font = |size: u32| (FONT_FAMILY, size).into_font();
         let anchored = |size: u32, h: HPos, v: VPos| TextStyle::from(font(size)).pos(Pos::new(h, v));
         root.fill(&WHITE).map_err(failed)?;
+        let title = layout::scope(Role::Title);
         root.draw(&Text::new(
             self.title.clone(),
             (SIZE.0 as i32 / 2, 36),
             anchored(18, HPos::Center, VPos::Center),
         ))
         .map_err(failed)?;
+        drop(title);
         // The axes' place in the figure is matplotlib's default: [0.125, 0.9] x [0.11, 0.88].
         let mut chart = ChartBuilder::on(root)
             .margin_top(72)
@@ -277,6 +285,7 @@ impl HiddenPicture {
             .build_cartesian_2d(-1f32..1f32, -1f32..1f32)
             .map_err(failed)?;
         // Ticks and labels as matplotlib puts them on [-1, 1]: every 0.25, two decimals, outward ticks.
+        let axes = layout::scope(Role::Axis);
         for tick in (0..=8).map(|i| -1.0 + 0.25 * i as f32) {
             let label = format!("{tick:.2}").replace('-', "\u{2212}");
             let (x, bottom) = chart.backend_coord(&(tick, -1.0));
@@ -294,8 +303,10 @@ impl HiddenPicture {
         let (left, middle) = chart.backend_coord(&(-1.0, 0.0));
         let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
         root.draw(&Text::new("hidden unit 2", (left - 58, middle), vertical)).map_err(failed)?;
+        drop(axes);
         // Trails first, so that the square's edge, the dots and the lines are drawn over them.
         if let Some(trails) = &self.trails {
+            let _backdrop = layout::scope(Role::Backdrop);
             let style = trails.colour.stroke_width(trails.width);
             for path in trails.paths.iter().filter(|path| path.len() > 1) {
                 chart.draw_series(LineSeries::new(path.iter().copied(), style)).map_err(failed)?;
@@ -307,47 +318,72 @@ impl HiddenPicture {
                     .map_err(failed)?;
             }
         }
+        let axes = layout::scope(Role::Axis);
         chart
             .draw_series(std::iter::once(Rectangle::new([(-1.0, -1.0), (1.0, 1.0)], BLACK.stroke_width(1))))
             .map_err(failed)?;
+        drop(axes);
         chart
-            .draw_series(self.points.iter().map(|&p| Circle::new(p, 5, DOT_BLUE.filled())))
+            .draw_series(self.points.iter().map(|&p| Circle::new(p, DOT_RADIUS, DOT_BLUE.filled())))
             .map_err(failed)?;
         for line in &self.lines {
             chart.draw_series(LineSeries::new(line.ends, line.colour.stroke_width(2))).map_err(failed)?;
         }
-        let dark = RGBColor(0x33, 0x33, 0x33);
-        let dot_label = |k: usize| match &self.dot_labels {
-            Some(labels) => labels[k].clone(),
-            None => format!("{}", k + 1),
-        };
-        chart
-            .draw_series(self.points.iter().enumerate().map(|(k, &p)| {
-                EmptyElement::at(p) + Text::new(dot_label(k), (6, -18), font(13).color(&dark))
-            }))
-            .map_err(failed)?;
-        // Each line's number in a small box of its colour, placed along the line clear of the dots and
-        // of the other lines' numbers.
         let ((left, bottom), (right, top)) =
             (chart.backend_coord(&(-1.0, -1.0)), chart.backend_coord(&(1.0, 1.0)));
         let frame = Frame { left, right, bottom, top };
-        if self.positive_sides {
-            for line in &self.lines {
-                self.draw_positive_side(root, &frame, line)?;
-            }
+        self.draw_labels(root, &frame)?;
+        Ok(frame)
+    }
+
+    /// The labels, placed so that none covers another or a dot: each line's number in a small box of
+    /// its colour on the line, the arrows to the lines' positive sides with their `>0.5`, then each
+    /// dot's label beside it (shared by dots drawn on top of each other), clear of the lines where
+    /// there is room.
+    fn draw_labels<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, frame: &Frame) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let font = |size: u32| TextStyle::from((FONT_FAMILY, size).into_font());
+        let bounds = Rect { left: frame.left + 1, top: 52, right: SIZE.0 as i32 - 2, bottom: frame.bottom };
+        let mut placer = Placer::new(bounds);
+        let dots: Vec<(i32, i32)> = self.points.iter().map(|&(x, y)| frame.to_pixel(x, y)).collect();
+        placer.avoid_dots(dots.iter().copied(), DOT_RADIUS as i32);
+        for line in &self.lines {
+            placer.avoid_line(
+                frame.to_pixel(line.ends[0].0, line.ends[0].1),
+                frame.to_pixel(line.ends[1].0, line.ends[1].1),
+            );
         }
-        let label_places = self.line_label_places(&frame);
-        chart
-            .draw_series(self.lines.iter().zip(label_places).map(|(line, at)| {
+        let tags = self.line_label_places(frame);
+        {
+            let _tags = layout::scope(Role::Tag);
+            for (line, &(x, y)) in self.lines.iter().zip(&tags) {
                 let label = format!("{}", line.output + 1);
                 let half = 4 * label.len() as i32 + 3;
-                EmptyElement::at(at)
-                    + Rectangle::new([(-half, -9), (half, 9)], WHITE.filled())
-                    + Rectangle::new([(-half, -9), (half, 9)], line.colour.stroke_width(1))
-                    + Text::new(label, (0, 0), anchored(14, HPos::Center, VPos::Center).color(&line.colour))
-            }))
-            .map_err(failed)?;
-        Ok(frame)
+                let (cx, cy) = frame.to_pixel(x, y);
+                placer.take(Rect { left: cx - half, top: cy - 9, right: cx + half + 1, bottom: cy + 10 });
+                let corners = [(cx - half, cy - 9), (cx + half, cy + 9)];
+                root.draw(&Rectangle::new(corners, WHITE.filled())).map_err(failed)?;
+                root.draw(&Rectangle::new(corners, line.colour.stroke_width(1))).map_err(failed)?;
+                let style = font(14).pos(Pos::new(HPos::Center, VPos::Center)).color(&line.colour);
+                root.draw(&Text::new(label, (cx, cy), style)).map_err(failed)?;
+            }
+        }
+        if self.positive_sides {
+            for line in &self.lines {
+                self.draw_positive_side(root, frame, line, &mut placer)?;
+            }
+        }
+        let dark = RGBColor(0x33, 0x33, 0x33);
+        let names: Vec<String> = match &self.dot_labels {
+            Some(labels) => labels.clone(),
+            None => (1..=self.points.len()).map(|k| k.to_string()).collect(),
+        };
+        let style = font(13).color(&dark);
+        labels::draw_dot_labels(root, &mut placer, &dots, &names, (DOT_RADIUS as i32, &style), |_| {
+            (1.0, -1.0)
+        })
     }
 
     /// An arrow from the middle of `line` into the side where its output is above 0.5, tipped `>0.5`.
@@ -356,6 +392,7 @@ impl HiddenPicture {
         root: &DrawingArea<DB, Shift>,
         frame: &Frame,
         line: &OutputLine,
+        placer: &mut Placer,
     ) -> Result<()>
     where
         DB::ErrorType: 'static,
@@ -381,12 +418,17 @@ impl HiddenPicture {
             )
         };
         let style = line.colour.stroke_width(2);
+        let _label = layout::scope(Role::Label);
         root.draw(&PathElement::new(vec![from, at(30.0, 0.0)], style)).map_err(failed)?;
         root.draw(&PathElement::new(vec![at(22.0, -5.0), at(30.0, 0.0), at(22.0, 5.0)], style))
             .map_err(failed)?;
-        let text = TextStyle::from((FONT_FAMILY, 11).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
-        root.draw(&Text::new(">0.5", at(44.0, 0.0), text.color(&line.colour))).map_err(failed)?;
-        Ok(())
+        placer.avoid_line(from, at(30.0, 0.0));
+        placer.avoid_line(at(22.0, -5.0), at(30.0, 0.0));
+        placer.avoid_line(at(22.0, 5.0), at(30.0, 0.0));
+        let text = TextStyle::from((FONT_FAMILY, 11).into_font()).color(&line.colour);
+        let size = root.estimate_text_size(">0.5", &text).map_err(failed)?;
+        let placed = placer.place(at(30.0, 0.0), size, 2);
+        draw_placed(root, ">0.5", &text, &placed)
     }
 
     /// Where each line's number goes: the first of several places along the line whose box is clear
@@ -426,12 +468,12 @@ impl HiddenPicture {
     pub fn raster(&self) -> Result<Raster> {
         let (width, height) = SIZE;
         let mut rgb = vec![0u8; (width * height * 3) as usize];
-        let frame = {
-            let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        let frame = layout::record_if_asked(SIZE, None, || {
+            let root = Recording(Smooth(BitMapBackend::with_buffer(&mut rgb, SIZE))).into_drawing_area();
             let frame = self.draw(&root)?;
             root.present().map_err(failed)?;
-            frame
-        };
+            Ok(frame)
+        })?;
         Ok(Raster { width, height, rgb, frame })
     }
 
@@ -470,17 +512,22 @@ pub fn render(drawing: &impl Drawing, path: &Path) -> Result<Vec<u8>> {
 
 /// `drawing` at `size` pixels as the bytes of a PNG or an SVG file, by `path`'s extension.
 pub fn render_sized(drawing: &impl Drawing, path: &Path, size: (u32, u32)) -> Result<Vec<u8>> {
-    match Format::of(path)? {
-        Format::Png => png_bytes(size.0, size.1, render_rgb(drawing, size)?),
+    let format = Format::of(path)?;
+    layout::record_if_asked(size, Some(path), || match format {
+        Format::Png => png_bytes(size.0, size.1, rgb_of(drawing, size)?),
         Format::Svg => Ok(render_svg(drawing, size)?.into_bytes()),
-    }
+    })
 }
 
 /// `drawing` at `size` pixels as an RGB buffer, row by row.
 pub fn render_rgb(drawing: &impl Drawing, size: (u32, u32)) -> Result<Vec<u8>> {
+    layout::record_if_asked(size, None, || rgb_of(drawing, size))
+}
+
+fn rgb_of(drawing: &impl Drawing, size: (u32, u32)) -> Result<Vec<u8>> {
     let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        let root = Recording(Smooth(BitMapBackend::with_buffer(&mut rgb, size))).into_drawing_area();
         drawing.draw_on(&root)?;
         root.present().map_err(failed)?;
     }
@@ -490,7 +537,7 @@ pub fn render_rgb(drawing: &impl Drawing, size: (u32, u32)) -> Result<Vec<u8>> {
 fn render_svg(drawing: &impl Drawing, size: (u32, u32)) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let root = Recording(SVGBackend::with_string(&mut svg, size)).into_drawing_area();
         drawing.draw_on(&root)?;
         root.present().map_err(failed)?;
     }

@@ -13,6 +13,7 @@
 //! network's output on [`Grid::points`] into what these draw.
 
 use crate::files;
+use crate::layout::{self, Role};
 use crate::plot::{self, Drawing, FONT_FAMILY};
 use anyhow::{ensure, Result};
 use plotters::coord::Shift;
@@ -269,6 +270,7 @@ impl Panel {
     where
         DB::ErrorType: 'static,
     {
+        let _axes = layout::scope(Role::Axis);
         let frame = [(self.left, self.top), (self.left + self.width, self.top + self.height)];
         root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(plot::failed)?;
         let ((x0, x1), (y0, y1)) = extent;
@@ -360,6 +362,7 @@ fn key<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let _key = layout::scope(Role::Legend);
     let y = TITLE_HEIGHT + KEY_HEIGHT / 2 - 4;
     let mut entries = vec![(Mark::Dot(CLASS_0), "class 0"), (Mark::Dot(CLASS_1), "class 1")];
     entries.extend(extra);
@@ -396,6 +399,7 @@ fn axis_names<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, panel: &Panel) 
 where
     DB::ErrorType: 'static,
 {
+    let _axes = layout::scope(Role::Axis);
     let bottom = panel.top + panel.height;
     let below = anchored(15, HPos::Center, VPos::Top);
     root.draw(&Text::new("x", (panel.left + panel.width / 2, bottom + 30), below)).map_err(plot::failed)?;
@@ -558,6 +562,7 @@ impl Drawing for ContactSheet<'_> {
             let lowest = k + columns >= panels.len();
             panel.axes(root, extent, (lowest, k % columns == 0), 11)?;
             // Numbered from 0, as the course names the units' own pictures (raw1_0.png, ...).
+            let _tag = layout::scope(Role::Tag);
             let name = k.to_string();
             let box_width = 8 * name.len() as i32 + 8;
             let corner = [(panel.left + 1, panel.top + 1), (panel.left + 1 + box_width, panel.top + 19)];
@@ -567,6 +572,7 @@ impl Drawing for ContactSheet<'_> {
             root.draw(&Text::new(name, at, anchored(13, HPos::Center, VPos::Center)))
                 .map_err(plot::failed)?;
         }
+        let _axes = layout::scope(Role::Axis);
         let height = self.size().1 as i32;
         let across = panels.iter().take(columns).map(|p| p.left + p.width).max().unwrap_or(0);
         let below = (SHEET_LEFT + across) / 2;
@@ -685,6 +691,7 @@ impl Field<'_> {
     where
         DB::ErrorType: 'static,
     {
+        let _key = layout::scope(Role::Legend);
         let left = panel.left + panel.width + BAR_GAP;
         let (top, height) = (panel.top, panel.height);
         let bar = Panel { left, top, width: BAR_WIDTH, height };

@@ -11,6 +11,8 @@
 //! - more than [`MAX_PAIRS_UNITS`]: no picture.
 
 use crate::cube_plot::{failed, CubeNumbers, CubePicture};
+use crate::labels::{self, Placer};
+use crate::layout::{self, Rect, Role};
 use crate::model::EncModel;
 use crate::plot::{self, Drawing, HiddenPicture, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
 use crate::trace::LinearTrace;
@@ -172,6 +174,7 @@ impl PairsPicture {
         let label_size = if self.cell() >= 200 { 13 } else { 11 };
         for panel in self.panels() {
             let corner = |u: f32, v: f32| panel.pixel(u, v);
+            let axes = layout::scope(Role::Axis);
             for tick in [-0.5f32, 0.0, 0.5] {
                 root.draw(&PathElement::new([corner(tick, -1.0), corner(tick, 1.0)], GRID))
                     .map_err(failed)?;
@@ -185,15 +188,22 @@ impl PairsPicture {
             let grey = RGBColor(0x66, 0x66, 0x66);
             root.draw(&Text::new(name, name_at, anchored(12, HPos::Center, VPos::Bottom).color(&grey)))
                 .map_err(failed)?;
-            for p in &self.points {
-                root.draw(&Circle::new(corner(p[panel.x], p[panel.y]), radius, DOT_BLUE.filled()))
-                    .map_err(failed)?;
+            drop(axes);
+            let dots: Vec<(i32, i32)> = self.points.iter().map(|p| corner(p[panel.x], p[panel.y])).collect();
+            for &dot in &dots {
+                root.draw(&Circle::new(dot, radius, DOT_BLUE.filled())).map_err(failed)?;
             }
-            for (k, p) in self.points.iter().enumerate() {
-                let (x, y) = corner(p[panel.x], p[panel.y]);
-                root.draw(&Text::new(format!("{}", k + 1), (x + 5, y - 15), font(label_size).color(&DARK)))
-                    .map_err(failed)?;
-            }
+            let mut placer = Placer::new(Rect {
+                left: panel.left,
+                top: panel.top,
+                right: panel.left + panel.side + PAIRS_GAP - 2,
+                bottom: panel.top + panel.side,
+            });
+            placer.avoid_dots(dots.iter().copied(), radius);
+            let names: Vec<String> = (1..=dots.len()).map(|k| k.to_string()).collect();
+            let style = TextStyle::from(font(label_size)).color(&DARK);
+            labels::draw_dot_labels(root, &mut placer, &dots, &names, (radius, &style), |_| (1.0, -1.0))?;
+            let _axes = layout::scope(Role::Axis);
             // Ticks and names on the outer panels: the bottom row and the left column.
             if panel.y == self.hid - 1 {
                 for tick in [-1.0f32, 0.0, 1.0] {
@@ -312,6 +322,7 @@ impl StripPicture {
             .map_err(failed)?;
         let (left, y) = self.pixel(-1.0);
         let (right, _) = self.pixel(1.0);
+        let axes = layout::scope(Role::Axis);
         root.draw(&PathElement::new([(left, y), (right, y)], BLACK.stroke_width(1))).map_err(failed)?;
         for tick in [-1.0f32, -0.5, 0.0, 0.5, 1.0] {
             let (x, _) = self.pixel(tick);
@@ -322,6 +333,7 @@ impl StripPicture {
         }
         root.draw(&Text::new("hidden unit 1", (width / 2, y + 40), anchored(15, HPos::Center, VPos::Top)))
             .map_err(failed)?;
+        drop(axes);
         for (row, threshold) in self.thresholds.iter().enumerate() {
             let (x, _) = self.pixel(threshold.at);
             let top = y - 40 - 22 * (row as i32 % 4);
@@ -334,6 +346,7 @@ impl StripPicture {
                 .map_err(failed)?;
             let label = format!("{}", threshold.output + 1);
             let at = if threshold.above_to_the_right { x - 12 } else { x + 12 };
+            let _tag = layout::scope(Role::Tag);
             root.draw(&Text::new(
                 label,
                 (at, top),
@@ -347,6 +360,7 @@ impl StripPicture {
         for &k in &order {
             root.draw(&Circle::new(self.pixel(self.points[k]), 5, DOT_BLUE.filled())).map_err(failed)?;
         }
+        let _labels = layout::scope(Role::Label);
         for (rank, &k) in order.iter().enumerate() {
             let (x, _) = self.pixel(self.points[k]);
             let below = y + 62 + 16 * (rank as i32 % 3);

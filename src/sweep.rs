@@ -16,15 +16,13 @@ use crate::batched::{self, Outcome, RunSpec, Status};
 use crate::cube;
 use crate::device::DeviceArg;
 use crate::encoder::{self, Config};
-use crate::figure::{self, number};
+use crate::figure::number;
 use crate::files;
-use crate::plot::{self, COLOUR_CYCLE};
+use crate::plot;
 use crate::targets::Target;
 use crate::trace::LinearTrace;
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -311,11 +309,11 @@ pub struct Row {
 }
 
 impl Row {
-    fn converged_epochs(&self) -> Option<u64> {
+    pub(crate) fn converged_epochs(&self) -> Option<u64> {
         self.epochs_to_stop.parse().ok()
     }
 
-    fn config_label(&self) -> String {
+    pub(crate) fn config_label(&self) -> String {
         format!(
             "{}-{}-{} lr {} mom {} init {}",
             self.items,
@@ -761,14 +759,14 @@ impl Spec {
 }
 
 /// The quartiles of `sorted` (ascending), as numpy.percentile gives them.
-fn quartiles(sorted: &[u64]) -> Option<[f64; 3]> {
+pub(crate) fn quartiles(sorted: &[u64]) -> Option<[f64; 3]> {
     let sorted: Vec<f64> = sorted.iter().map(|&e| e as f64).collect();
     let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::stats::percentile(&sorted, q));
     Some([q1?, q2?, q3?])
 }
 
 /// The rows of each configuration, in run order.
-fn by_config(rows: &[Row]) -> Vec<Vec<&Row>> {
+pub(crate) fn by_config(rows: &[Row]) -> Vec<Vec<&Row>> {
     let mut groups: Vec<Vec<&Row>> = Vec::new();
     for row in rows {
         match groups.iter_mut().find(|g| g[0].same_config(row)) {
@@ -825,182 +823,9 @@ pub fn summary(rows: &[Row]) -> String {
     text
 }
 
-/// The picture of a sweep's rows: success rate against N when the sweep has several N, else a
-/// histogram of epochs to stop per configuration.
-pub struct Picture<'a>(pub &'a [Row]);
-
-impl plot::Drawing for Picture<'_> {
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        draw(self.0, root)
-    }
-}
-
-fn draw<DB: DrawingBackend>(rows: &[Row], root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    plot::register_font()?;
-    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing failed: {e}");
-    root.fill(&WHITE).map_err(failed)?;
-    let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
-    let groups = by_config(rows);
-    let sizes: BTreeSet<usize> = rows.iter().map(|r| r.items).collect();
-    if rows.is_empty() {
-        // A shard with no runs (a job array with more tasks than runs).
-        let style = font(24.0).into_text_style(root).pos(Pos::new(HPos::Center, VPos::Center));
-        root.draw_text(
-            "no runs in this part of the sweep",
-            &style,
-            (plot::SIZE.0 as i32 / 2, plot::SIZE.1 as i32 / 2),
-        )
-        .map_err(failed)?;
-        return Ok(());
-    }
-    if sizes.len() > 1 {
-        // Success rate against N, one line per (K, lr, mom, init): converged (solid), and all outputs
-        // on the right side of 0.5 (dashed), which a run can reach long before its loss is small.
-        type Points = Vec<(f64, f64, f64)>;
-        let mut series: Vec<(String, Points)> = Vec::new();
-        for group in &groups {
-            let r = group[0];
-            let label =
-                format!("K {} lr {} mom {} init {}", r.hid, number(r.lr), number(r.mom), number(r.init));
-            let share = |count: usize| 100.0 * count as f64 / group.len() as f64;
-            let converged = share(group.iter().filter(|r| r.converged_epochs().is_some()).count());
-            let correct = share(group.iter().filter(|r| r.all_correct == "yes").count());
-            let point = (r.items as f64, converged, correct);
-            match series.iter_mut().find(|(l, _)| *l == label) {
-                Some((_, points)) => points.push(point),
-                None => series.push((label, vec![point])),
-            }
-        }
-        series.iter_mut().for_each(|(_, points)| points.sort_by(|a, b| a.0.total_cmp(&b.0)));
-        let (low, high) = (*sizes.first().unwrap() as f64, *sizes.last().unwrap() as f64);
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "Runs reaching loss {} within {} epochs (dashed: all outputs correct)",
-                    rows[0].stop, rows[0].max_epochs
-                ),
-                font(20.0),
-            )
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(55)
-            .build_cartesian_2d(low - 0.5..high + 0.5, 0.0..105.0)
-            .map_err(failed)?;
-        chart
-            .configure_mesh()
-            .x_desc("N (encoder size)")
-            .y_desc("runs (%)")
-            .x_labels((high - low) as usize + 2)
-            .x_label_formatter(&|x| if x.fract() == 0.0 { format!("{x:.0}") } else { String::new() })
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .light_line_style(WHITE)
-            .label_style(font(14.0))
-            .axis_desc_style(font(16.0))
-            .draw()
-            .map_err(failed)?;
-        for (k, (label, points)) in series.iter().enumerate() {
-            let colour = COLOUR_CYCLE[k % COLOUR_CYCLE.len()];
-            let converged: Vec<(f64, f64)> = points.iter().map(|&(n, c, _)| (n, c)).collect();
-            let correct: Vec<(f64, f64)> = points.iter().map(|&(n, _, c)| (n, c)).collect();
-            chart
-                .draw_series(LineSeries::new(converged.iter().copied(), colour.stroke_width(2)))
-                .map_err(failed)?
-                .label(label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-            chart
-                .draw_series(converged.iter().map(|&p| Circle::new(p, 4, colour.filled())))
-                .map_err(failed)?;
-            chart
-                .draw_series(DashedLineSeries::new(correct.iter().copied(), 6, 4, colour.stroke_width(2)))
-                .map_err(failed)?;
-        }
-        figure::legend(&mut chart, SeriesLabelPosition::UpperRight, 14.0)?;
-        return Ok(());
-    }
-
-    // Histogram of epochs to stop, one outline per configuration.
-    let converged: Vec<u64> = rows.iter().filter_map(Row::converged_epochs).collect();
-    let (low, high) = match (converged.iter().min(), converged.iter().max()) {
-        (Some(&low), Some(&high)) => (low as f64, (high as f64).max(low as f64 + 1.0)),
-        _ => (0.0, rows[0].max_epochs as f64),
-    };
-    const BINS: usize = 30;
-    let width = (high - low) / BINS as f64;
-    let bin_of = |e: u64| (((e as f64 - low) / width) as usize).min(BINS - 1);
-    let mut counts = Vec::new();
-    for group in &groups {
-        let mut count = vec![0u32; BINS];
-        group.iter().filter_map(|r| r.converged_epochs()).for_each(|e| count[bin_of(e)] += 1);
-        counts.push(count);
-    }
-    let top = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
-    let total: usize = rows.len();
-    let caption = format!(
-        "Epochs to reach loss {}: {} of {} runs within {} epochs (dashed: median)",
-        rows[0].stop,
-        converged.len(),
-        total,
-        rows[0].max_epochs
-    );
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, font(18.0))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(55)
-        .build_cartesian_2d(low - width..high + width, 0.0..top)
-        .map_err(failed)?;
-    chart
-        .configure_mesh()
-        .x_desc("epochs to stop")
-        .y_desc("runs")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_labels((top as usize).clamp(1, 10) + 1)
-        .light_line_style(WHITE)
-        .label_style(font(14.0))
-        .axis_desc_style(font(16.0))
-        .draw()
-        .map_err(failed)?;
-    for (k, (group, count)) in groups.iter().zip(&counts).enumerate() {
-        let colour = COLOUR_CYCLE[k % COLOUR_CYCLE.len()];
-        let mut epochs: Vec<u64> = group.iter().filter_map(|r| r.converged_epochs()).collect();
-        epochs.sort_unstable();
-        if let Some([_, median, _]) = quartiles(&epochs) {
-            let dashes = (0..40).map(|i| i as f64 * top / 40.0).map(|y| (median, y));
-            chart.draw_series(DashedLineSeries::new(dashes, 6, 4, colour.stroke_width(2))).map_err(failed)?;
-        }
-        let bars = count.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
-            let x0 = low + b as f64 * width;
-            Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], colour.mix(0.35).filled())
-        });
-        let converged = group.iter().filter(|r| r.converged_epochs().is_some()).count();
-        chart
-            .draw_series(bars)
-            .map_err(failed)?
-            .label(format!("{} ({converged}/{} converged)", group[0].config_label(), group.len()))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.mix(0.6).filled()));
-    }
-    figure::legend(&mut chart, SeriesLabelPosition::UpperRight, 14.0)?;
-    if converged.is_empty() {
-        root.draw_text(
-            "no run converged",
-            &font(28.0).color(&RED),
-            (plot::SIZE.0 as i32 / 2 - 110, plot::SIZE.1 as i32 / 2),
-        )
-        .map_err(failed)?;
-    }
-    Ok(())
-}
-
 /// Writes the CSV and the picture and prints the summary.
 fn report(spec: &Spec, part: &str, rows: &[Row], csv: &Path, out: &Path) -> Result<()> {
-    let picture = plot::render(&Picture(rows), out)?;
+    let picture = plot::render_sized(&crate::sweep_plot::Picture(rows), out, crate::sweep_plot::SIZE)?;
     files::write_atomically(csv, &csv_bytes(spec, part, rows)?)?;
     files::write_atomically(out, &picture)?;
     print!("{}", summary(rows));

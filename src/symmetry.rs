@@ -24,7 +24,7 @@
 //! difference of about 8 by epoch 1000 and the run reaches loss 0.02 at epoch 15639.
 
 use crate::encoder::{self, Config};
-use crate::figure::{self, failed};
+use crate::figure::{self, entry, failed, Sample};
 use crate::files;
 use crate::model::{seeded, EncModel, Linear};
 use crate::plot::{self, Drawing, COLOUR_CYCLE};
@@ -593,7 +593,6 @@ impl Drawing for Picture<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
         let (top, bottom) = figure::titled(root, &self.title)?.split_vertically(50.percent());
         let c = self.claim;
         let last = [c.tied.losses.len(), c.nudged.losses.len(), c.one_unit.len()]
@@ -610,8 +609,21 @@ impl Drawing for Picture<'_> {
             .fold(0.0f32, f32::max)
             .max(0.1) as f64
             * 1.08;
+        let stop = c.stop;
+        let curves = [
+            (&c.tied.losses, TIED, 5, "units 1 and 2 tied".to_string()),
+            (&c.one_unit, ONE_UNIT, 2, format!("one hidden unit fewer ({})", c.shape)),
+            (&c.nudged.losses, NUDGED, 2, format!("tied, then nudged by {}", figure::number(c.nudge))),
+        ];
+        let mut entries =
+            vec![entry(Sample::Dashed(BLACK.mix(0.5).stroke_width(1)), format!("--stop {stop}"))];
+        entries.extend(
+            curves
+                .iter()
+                .map(|(_, colour, _, label)| entry(Sample::Line(colour.stroke_width(3)), label.clone())),
+        );
+        let top = figure::caption_and_key(&top, "Loss", &entries, 14.0)?;
         let mut chart = ChartBuilder::on(&top)
-            .caption("Loss", font(17.0))
             .margin(12)
             .margin_right(30)
             .x_label_area_size(40)
@@ -627,7 +639,6 @@ impl Drawing for Picture<'_> {
         let line = |losses: &[f32]| -> Vec<(f64, f64)> {
             losses.iter().enumerate().map(|(e, &l)| ((e + 1) as f64, f64::from(l))).collect()
         };
-        let stop = c.stop;
         chart
             .draw_series(DashedLineSeries::new(
                 [(1.0, stop), (last as f64 * 1.05, stop)],
@@ -635,21 +646,10 @@ impl Drawing for Picture<'_> {
                 4,
                 BLACK.mix(0.5).stroke_width(1),
             ))
-            .map_err(failed)?
-            .label(format!("--stop {stop}"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5).stroke_width(1)));
-        for (losses, colour, width, label) in [
-            (&c.tied.losses, TIED, 5, "units 1 and 2 tied".to_string()),
-            (&c.one_unit, ONE_UNIT, 2, format!("one hidden unit fewer ({})", c.shape)),
-            (&c.nudged.losses, NUDGED, 2, format!("tied, then nudged by {}", figure::number(c.nudge))),
-        ] {
-            chart
-                .draw_series(LineSeries::new(line(losses), colour.stroke_width(width)))
-                .map_err(failed)?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
+            .map_err(failed)?;
+        for (losses, colour, width, _) in curves {
+            chart.draw_series(LineSeries::new(line(losses), colour.stroke_width(width))).map_err(failed)?;
         }
-        figure::legend(&mut chart, SeriesLabelPosition::LowerLeft, 14.0)?;
 
         // Bottom: how far apart the two units are.
         let positive = c.nudged.largest.iter().chain(&c.tied.largest).copied().filter(|&d| d > 0.0);
@@ -657,11 +657,24 @@ impl Drawing for Picture<'_> {
         let (low, high) = if high > 0.0 { (low / 10.0, high * 3.0) } else { (1e-8, 1.0) };
         // Zero has no place on a logarithmic axis: the tied run's zeros are drawn just above the bottom.
         let zero = low * 1.25;
+        let tied_label = match c.tied.first_split {
+            None => "tied: exactly 0 at every epoch (drawn at the bottom edge)".to_string(),
+            Some(epoch) => format!("tied: first differ after epoch {epoch}"),
+        };
+        let entries = [
+            entry(Sample::Line(TIED.stroke_width(3)), tied_label),
+            entry(
+                Sample::Line(NUDGED.stroke_width(3)),
+                format!("nudged by {}: the units specialise", figure::number(c.nudge)),
+            ),
+        ];
+        let bottom = figure::caption_and_key(
+            &bottom,
+            "Largest difference between units 1 and 2 (incoming weights, bias, outgoing weights)",
+            &entries,
+            14.0,
+        )?;
         let mut chart = ChartBuilder::on(&bottom)
-            .caption(
-                "Largest difference between units 1 and 2 (incoming weights, bias, outgoing weights)",
-                font(17.0),
-            )
             .margin(12)
             .margin_right(30)
             .x_label_area_size(40)
@@ -682,21 +695,8 @@ impl Drawing for Picture<'_> {
                 .map(|(e, &d)| (e as f64, if d > 0.0 { d } else { zero }))
                 .collect()
         };
-        let tied_label = match c.tied.first_split {
-            None => "tied: exactly 0 at every epoch (drawn at the bottom edge)".to_string(),
-            Some(epoch) => format!("tied: first differ after epoch {epoch}"),
-        };
-        chart
-            .draw_series(LineSeries::new(differences(&c.tied), TIED.stroke_width(3)))
-            .map_err(failed)?
-            .label(tied_label)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TIED.stroke_width(3)));
-        chart
-            .draw_series(LineSeries::new(differences(&c.nudged), NUDGED.stroke_width(2)))
-            .map_err(failed)?
-            .label(format!("nudged by {}: the units specialise", figure::number(c.nudge)))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], NUDGED.stroke_width(3)));
-        figure::legend(&mut chart, SeriesLabelPosition::UpperLeft, 14.0)?;
+        chart.draw_series(LineSeries::new(differences(&c.tied), TIED.stroke_width(3))).map_err(failed)?;
+        chart.draw_series(LineSeries::new(differences(&c.nudged), NUDGED.stroke_width(2))).map_err(failed)?;
         Ok(())
     }
 }

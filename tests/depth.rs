@@ -96,7 +96,7 @@ fn measurements_are_written_as_csv_and_drawn() {
     assert!(rows.iter().all(|r| r[norm].parse::<f64>().unwrap() >= 0.0));
 
     let picture = image::open(dir.path().join("depth.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), (1200, 900));
+    assert_eq!(picture.dimensions(), hud::depth_plot::GRADIENT_SIZE);
     for colour in &COLOUR_CYCLE[..2] {
         assert!(has_colour(&picture, [colour.0, colour.1, colour.2]) > 200, "no line in {colour:?}");
     }
@@ -238,5 +238,8 @@ fn a_dead_network_with_every_gradient_zero_is_still_drawn() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 129);
     assert!(rows.iter().all(|r| r[4].parse::<f64>().unwrap() == 0.0));
-    assert_eq!(image::open(dir.path().join("depth.png")).unwrap().to_rgb8().dimensions(), (1200, 900));
+    assert_eq!(
+        image::open(dir.path().join("depth.png")).unwrap().to_rgb8().dimensions(),
+        hud::depth_plot::GRADIENT_SIZE
+    );
 }

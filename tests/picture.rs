@@ -291,3 +291,35 @@ fn question1s_picture_labels_the_bits_and_points_to_each_lines_positive_side() {
         }
     }
 }
+
+#[test]
+fn a_nearly_vertical_line_is_drawn_smooth_not_in_stair_steps() {
+    common::portable();
+    // x = 0.02 y + 0.3: across the square the line moves 0.04, about 12 pixels over 460 rows.
+    let picture = HiddenPicture::new(vec![(-0.8, -0.8)], &[vec![1.0, -0.02]], &[-0.3], "nearly vertical");
+    let raster = picture.raster().unwrap();
+    let image = decode(&raster);
+    let frame = raster.frame;
+    let colour = COLOUR_CYCLE[0];
+    // Pixels between the line's colour and white: each channel on the segment between the two.
+    let blended = |p: &Rgb<u8>| {
+        let t: Vec<f64> = (0..3)
+            .map(|c| {
+                let (line, white) = (f64::from([colour.0, colour.1, colour.2][c]), 255.0);
+                (white - f64::from(p[c])) / (white - line)
+            })
+            .collect();
+        t.iter().all(|&t| t > 0.1 && t < 0.9) && t.iter().all(|&s| (s - t[0]).abs() < 0.1)
+    };
+    let (mut rows, mut shaded) = (0, 0);
+    for y in frame.top + 30..frame.bottom - 30 {
+        let (x, _) = frame.to_pixel(0.3, 0.0);
+        rows += 1;
+        if (x - 10..x + 10).any(|x| blended(image.get_pixel(x as u32, y as u32))) {
+            shaded += 1;
+        }
+    }
+    // A stair-stepped line has whole-colour pixels only; a smooth one shades its edges, in every row
+    // but those where it runs exactly between two pixels (and covers both).
+    assert!(shaded * 2 >= rows, "{shaded} of {rows} rows have a shaded edge pixel");
+}

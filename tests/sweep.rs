@@ -238,12 +238,29 @@ fn the_summary_and_csv_say_what_happened() {
     assert!(tail.is_empty() && final_loss.parse::<f32>().is_ok_and(|l| l <= 0.02), "{csv}");
     assert!(csv.contains("\n3,input,5,2,5,0.4,5.0,0.001,0.02,1000,0,diverged,63,NaN,no,\n"), "{csv}");
 
-    // The histogram: one bar colour per configuration, the converged one's bars present.
+    // Two configurations at one N: each its colour (success markers; the converged one's median too).
     let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), (800, 600));
-    let bar = blend(hud::plot::COLOUR_CYCLE[0], 0.35);
+    assert_eq!(picture.dimensions(), hud::sweep_plot::SIZE);
+    for colour in &hud::plot::COLOUR_CYCLE[..2] {
+        let count = picture.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count();
+        assert!(count > 50, "{count} pixels of {colour:?}");
+    }
+}
+
+#[test]
+fn one_configuration_gets_a_histogram_of_its_epochs() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .current_dir(dir.path())
+        .args(["sweep", "--dim", "5", "--seeds", "6", "--epochs", "1000", "--compare", "0"])
+        .assert()
+        .success();
+    let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
+    assert_eq!(picture.dimensions(), hud::sweep_plot::SIZE);
+    let bar = blend(hud::plot::COLOUR_CYCLE[0], 0.5);
     let bar_pixels = picture.pixels().filter(|p| close(p.0, bar)).count();
-    assert!(bar_pixels > 2000, "{bar_pixels} pixels of the first configuration's bars");
+    assert!(bar_pixels > 2000, "{bar_pixels} pixels of the histogram's bars");
 }
 
 #[test]
