@@ -5,7 +5,7 @@
 //!    found (passed on as DEP_TCH_LIBTORCH_LIB through its `links = "tch"`) goes into our rpath. The
 //!    linker's default --as-needed drops libtorch_cuda.so, which no symbol of ours references, and CUDA
 //!    then looks unavailable at run time (tch-rs issues #907, #980): link it again without that.
-//! 2. Compile `src/ops.cpp`, the few ATen calls tch binds without all their arguments, against the
+//! 2. Compile `src/engine/ops.cpp`, the few ATen calls tch binds without all their arguments, against the
 //!    same libtorch headers.
 //! 3. Build every fixture (`fixtures/**/*.json`) into the binary, for `hud verify` and the parity check
 //!    of `hud encoder`.
@@ -21,10 +21,10 @@ fn main() {
 }
 
 fn compile_ops(lib: &Path) {
-    println!("cargo:rerun-if-changed=src/ops.cpp");
+    println!("cargo:rerun-if-changed=src/engine/ops.cpp");
     cc::Build::new()
         .cpp(true)
-        .file("src/ops.cpp")
+        .file("src/engine/ops.cpp")
         .include(lib.join("../include"))
         .flag("-std=c++17")
         .define("_GLIBCXX_USE_CXX11_ABI", "1")

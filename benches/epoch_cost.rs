@@ -3,8 +3,8 @@
 //! (autograd and libtorch's C++ SGD), against the same arithmetic in plain Rust.
 //!
 //!     cargo bench --bench epoch_cost
-use hud::model::{seeded, EncModel};
-use hud::optim::Sgd;
+use hud::engine::model::{seeded, EncModel};
+use hud::engine::optim::Sgd;
 use std::time::{Duration, Instant};
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Reduction, Tensor};

@@ -1,51 +1,33 @@
 //! hud, hidden unit dynamics: the PyTorch lab scripts of UNSW's COMP9444 ported to tch, reproducing
 //! PyTorch's numbers bit for bit on CPU, with the pictures the course draws.
 //!
-//! One module per ported script ([`encoder`], [`xor`]; PORTING.md says how to add one); the pieces
-//! they share each have their own: networks built as PyTorch builds them ([`model`]), optimisers as
-//! Python runs them ([`optim`]), training loops ([`train`]), data ([`targets`], [`points`]),
-//! pictures ([`plot`]) and their change during training ([`animate`]), traces ([`trace`]) and parity
-//! with saved PyTorch runs ([`parity`]).
+//! The folders are the layers, each using only those listed after it:
+//! - [`labs`]: one module per ported course script (`hud encoder`, `hud xor`, `hud spirals`,
+//!   `hud depth`): its arguments, config, training, trace, replay and run. No lab uses another;
+//!   [`labs::REPLAYS`] is where each registers its replay for `hud verify`.
+//! - [`studies`]: the commands that study a trained network or many runs (`hud sweep`,
+//!   `hud symmetry`, `hud nonlinearity`, `hud exercises`); they build on the encoder lab.
+//! - [`parity`]: fixtures, comparison with PyTorch's numbers and `hud verify`, knowing no lab (the
+//!   replays come in as a table).
+//! - [`draw`]: every picture: rendering, the hidden-unit picture, charts, labels and the layout
+//!   check, the cube, pairs, regions, animations.
+//! - [`engine`]: what makes numbers the way PyTorch makes them: networks, optimisers, ATen shims,
+//!   training loops, batched runs, devices and kernels, traces of layers.
+//! - [`analysis`]: measurements of the numbers: the cube's geometry and verdict, percentiles.
+//! - [`data`]: what goes in and out: targets, point sets, files written all or nothing.
+//!
+//! PORTING.md says how to add a lab: one module in `labs/`, one line in `main.rs`, one in
+//! [`labs::REPLAYS`].
 
 use std::io::Write;
 
-pub mod animate;
-pub mod batched;
-pub mod cube;
-pub mod cube_plot;
-pub mod deep;
-pub mod depth;
-pub mod depth_plot;
-pub mod device;
-pub mod encoder;
-pub mod exercises;
-pub mod figure;
-pub mod files;
-pub mod kernels;
-pub mod labels;
-pub mod layout;
-pub mod live;
-pub mod model;
-pub mod nets;
-pub mod nonlinearity;
-pub mod ops;
-pub mod optim;
+pub mod analysis;
+pub mod data;
+pub mod draw;
+pub mod engine;
+pub mod labs;
 pub mod parity;
-pub mod plot;
-pub mod points;
-pub mod region_plot;
-pub mod smooth;
-pub mod space_plot;
-pub mod spirals;
-pub mod stats;
-pub mod sweep;
-pub mod sweep_plot;
-pub mod symmetry;
-pub mod targets;
-pub mod trace;
-pub mod train;
-pub mod trained;
-pub mod xor;
+pub mod studies;
 
 /// A libtorch error message without the C++ backtrace that follows it (newlines in it may have been
 /// escaped, as `{:?}` escapes them).

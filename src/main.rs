@@ -20,26 +20,26 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Train an N-K-N encoder as encoder_main.py does and draw its hidden-unit space
-    Encoder(hud::encoder::Args),
+    Encoder(hud::labs::encoder::Args),
     /// Train and draw the seed page's two exercises (Question 1: 6-2-3; Question 2: 8-3-8), and say
     /// what the pictures show
-    Exercises(hud::exercises::Args),
+    Exercises(hud::studies::exercises::Args),
     /// Train a 2-2-1 network on XOR as xor.py does (a global or a local minimum)
-    Xor(hud::xor::Args),
+    Xor(hud::labs::xor::Args),
     /// Train many encoder runs at once (seeds x a grid of sizes and settings) and summarise them
-    Sweep(hud::sweep::Args),
+    Sweep(hud::studies::sweep::Args),
     /// Train PolarNet, RawNet, ShortNet (or a plain MLP) on the twin spirals as spiral_main.py does,
     /// and draw the output and every hidden unit over the plane
-    Spirals(hud::spirals::Args),
+    Spirals(hud::labs::spirals::Args),
     /// Replay saved PyTorch reference runs and compare them with ours, bit for bit
-    Verify(hud::parity::Args),
+    Verify(hud::parity::verify::Args),
     /// Check the seed page's weight-space symmetry claims numerically on a trained network
-    Symmetry(hud::symmetry::Args),
+    Symmetry(hud::studies::symmetry::Args),
     /// Measure how the weights' size moves a network between nearly linear and step-like
-    Nonlinearity(hud::nonlinearity::Args),
+    Nonlinearity(hud::studies::nonlinearity::Args),
     /// Measure vanishing and exploding gradients layer by layer in deep networks, or (--table) train
     /// every depth with every technique and tabulate which learn
-    Depth(hud::depth::Args),
+    Depth(hud::labs::depth::Args),
 }
 
 /// `--noise -1e-6` as `--noise=-1e-6`, so that a negative value is parsed as a value (and `--seed -1`
@@ -106,31 +106,31 @@ fn main() {
     };
     // Before anything touches libtorch: its kernels are chosen at its first dispatch.
     if cli.portable {
-        if let Err(e) = hud::kernels::reexec_portable() {
+        if let Err(e) = hud::engine::kernels::reexec_portable() {
             eprintln!("error: {e:#}");
             std::process::exit(1);
         }
     }
     // Every output is staged and written when the command has succeeded, or not at all
     // (src/files.rs); an interrupt leaves no file behind.
-    if let Err(e) = hud::files::on_interrupt() {
+    if let Err(e) = hud::data::files::on_interrupt() {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
-    hud::files::begin();
+    hud::data::files::begin();
     let result = match cli.command {
-        Command::Encoder(args) => hud::encoder::run(args),
-        Command::Exercises(args) => hud::exercises::run(args),
-        Command::Xor(args) => hud::xor::run(args),
-        Command::Sweep(args) => hud::sweep::run(args),
-        Command::Spirals(args) => hud::spirals::run(args),
-        Command::Verify(args) => hud::parity::run(args),
-        Command::Symmetry(args) => hud::symmetry::run(args),
-        Command::Nonlinearity(args) => hud::nonlinearity::run(args),
-        Command::Depth(args) => hud::depth::run(args),
+        Command::Encoder(args) => hud::labs::encoder::run(args),
+        Command::Exercises(args) => hud::studies::exercises::run(args),
+        Command::Xor(args) => hud::labs::xor::run(args),
+        Command::Sweep(args) => hud::studies::sweep::run(args),
+        Command::Spirals(args) => hud::labs::spirals::run(args),
+        Command::Verify(args) => hud::parity::verify::run(args, hud::labs::REPLAYS),
+        Command::Symmetry(args) => hud::studies::symmetry::run(args),
+        Command::Nonlinearity(args) => hud::studies::nonlinearity::run(args),
+        Command::Depth(args) => hud::labs::depth::run(args),
     };
-    if let Err(e) = result.and_then(|()| hud::files::commit().context("nothing was written")) {
-        hud::files::discard();
+    if let Err(e) = result.and_then(|()| hud::data::files::commit().context("nothing was written")) {
+        hud::data::files::discard();
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

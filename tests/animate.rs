@@ -5,9 +5,10 @@
 mod common;
 
 use common::{files_in, hud};
-use hud::animate::{frame_epochs, FRAME_MS, LAST_FRAME_MS, PATH_COLOUR, TRAIL_COLOUR};
-use hud::encoder::Trace;
-use hud::plot::{Frame, HiddenPicture, COLOUR_CYCLE, DOT_BLUE, START_MARKER};
+use hud::draw::animate::{frame_epochs, FRAME_MS, LAST_FRAME_MS, PATH_COLOUR, TRAIL_COLOUR};
+use hud::draw::hidden::{Frame, HiddenPicture};
+use hud::draw::{COLOUR_CYCLE, DOT_BLUE, START_MARKER};
+use hud::labs::encoder::Trace;
 use image::{AnimationDecoder, Rgb, RgbImage};
 use plotters::style::RGBColor;
 use std::path::Path;
@@ -108,7 +109,7 @@ fn the_gif_has_a_frame_per_scheduled_epoch_and_ends_on_the_final_picture() {
     let frames = gif_frames(&dir.path().join("run.gif"));
     assert_eq!(frames.len(), schedule.len());
     for (n, (image, delay)) in frames.iter().enumerate() {
-        assert_eq!((image.width(), image.height()), hud::plot::SIZE, "frame {n}");
+        assert_eq!((image.width(), image.height()), hud::draw::SIZE, "frame {n}");
         assert_eq!(*delay, u32::from(if n + 1 == frames.len() { LAST_FRAME_MS } else { FRAME_MS }));
     }
     let (first, last) = (&frames[0].0, &frames.last().unwrap().0);
@@ -195,7 +196,7 @@ fn the_trajectory_has_a_ring_where_each_dot_started_and_the_dot_where_it_ended()
     let starts = to_pixels(&read_trace(&dir.path().join("first.json")));
     let ends = to_pixels(&read_trace(&dir.path().join("last.json")));
     let image = image::open(dir.path().join("path.png")).unwrap().to_rgb8();
-    assert_eq!((image.width(), image.height()), hud::plot::SIZE);
+    assert_eq!((image.width(), image.height()), hud::draw::SIZE);
     check_dots(&image, &ends, "trajectory");
     for &start in &starts {
         assert!(count_ring(&image, start, 3, 5, rgb(START_MARKER)) >= 20, "no ring at {start:?}");

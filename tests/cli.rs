@@ -53,7 +53,7 @@ fn encoder_writes_the_picture_and_a_trace_of_every_epoch() {
     assert_eq!(trace["in_hid"]["weight"][0].as_array().unwrap().len(), 6);
     assert_eq!(trace["hid_out"]["bias"].as_array().unwrap().len(), 3);
     let png = image::open(dir.path().join("q1.png")).unwrap();
-    assert_eq!((png.width(), png.height()), hud::plot::SIZE);
+    assert_eq!((png.width(), png.height()), hud::draw::SIZE);
 }
 
 #[test]

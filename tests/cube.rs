@@ -5,10 +5,10 @@
 mod common;
 
 use common::{files_in, hud};
-use hud::cube_plot::{CubeNumbers, CubePicture};
-use hud::encoder::Trace;
-use hud::model::EncModel;
-use hud::plot::{COLOUR_CYCLE, DOT_BLUE};
+use hud::draw::cube::{CubeNumbers, CubePicture};
+use hud::draw::{COLOUR_CYCLE, DOT_BLUE};
+use hud::engine::model::EncModel;
+use hud::labs::encoder::Trace;
 use image::{Rgb, RgbImage};
 use predicates::str::contains;
 
@@ -72,7 +72,7 @@ fn seed_0_draws_the_cube_and_finds_a_square_antiprism() {
     // The picture, decoded: its size, the blue dots where the views put the points, each output's
     // polygon in its colour.
     let image = image::open(dir.path().join("cube.png")).unwrap().to_rgb8();
-    assert_eq!((image.width(), image.height()), hud::cube_plot::SIZE);
+    assert_eq!((image.width(), image.height()), hud::draw::cube::SIZE);
     let numbers = CubeNumbers::of(&net).unwrap();
     let picture = CubePicture::new(&numbers, "", Some(String::new()));
     assert_eq!(picture.planes.len(), 8, "every plane cuts the cube");
@@ -104,7 +104,7 @@ fn seed_0_draws_the_cube_and_finds_a_square_antiprism() {
         }
     }
     // The analysis is the same as the library's.
-    assert_eq!(numbers.analysis(true).verdict, hud::cube::Verdict::SquareAntiprism);
+    assert_eq!(numbers.analysis(true).verdict, hud::analysis::cube::Verdict::SquareAntiprism);
 }
 
 #[test]
@@ -160,8 +160,8 @@ fn the_cube_turns_in_a_gif() {
     let file = std::fs::File::open(dir.path().join("turn.gif")).unwrap();
     let decoder = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(file)).unwrap();
     let frames = image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap();
-    assert_eq!(frames.len(), hud::cube_plot::TURNING_FRAMES);
-    let (width, height) = hud::cube_plot::FRAME_SIZE;
+    assert_eq!(frames.len(), hud::draw::cube::TURNING_FRAMES);
+    let (width, height) = hud::draw::cube::FRAME_SIZE;
     assert_eq!(frames[0].buffer().dimensions(), (width, height));
     // The frames differ: the view turns.
     assert_ne!(frames[0].buffer(), frames[10].buffer());
@@ -192,7 +192,7 @@ fn more_hidden_units_draw_every_pair_and_one_draws_a_strip() {
         .success()
         .stderr(contains("wrote pairs.png"));
     let image = image::open(dir.path().join("pairs.png")).unwrap().to_rgb8();
-    let picture = hud::space_plot::PairsPicture { points: vec![], hid: 4, title: String::new() };
+    let picture = hud::draw::space::PairsPicture { points: vec![], hid: 4, title: String::new() };
     assert_eq!((image.width(), image.height()), picture.size());
     // 12 dots in each of the 6 panels.
     let blue = image.pixels().filter(|&&p| p == rgb(DOT_BLUE)).count();

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{files_in, hud, python, refuses_in, repo_file};
-use hud::depth::Trace;
-use hud::plot::COLOUR_CYCLE;
+use hud::draw::COLOUR_CYCLE;
+use hud::labs::depth::Trace;
 use std::process::Command;
 
 fn has_colour(image: &image::RgbImage, colour: [u8; 3]) -> usize {
@@ -96,7 +96,7 @@ fn measurements_are_written_as_csv_and_drawn() {
     assert!(rows.iter().all(|r| r[norm].parse::<f64>().unwrap() >= 0.0));
 
     let picture = image::open(dir.path().join("depth.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), hud::depth_plot::GRADIENT_SIZE);
+    assert_eq!(picture.dimensions(), hud::labs::depth::picture::GRADIENT_SIZE);
     for colour in &COLOUR_CYCLE[..2] {
         assert!(has_colour(&picture, [colour.0, colour.1, colour.2]) > 200, "no line in {colour:?}");
     }
@@ -240,6 +240,6 @@ fn a_dead_network_with_every_gradient_zero_is_still_drawn() {
     assert!(rows.iter().all(|r| r[4].parse::<f64>().unwrap() == 0.0));
     assert_eq!(
         image::open(dir.path().join("depth.png")).unwrap().to_rgb8().dimensions(),
-        hud::depth_plot::GRADIENT_SIZE
+        hud::labs::depth::picture::GRADIENT_SIZE
     );
 }

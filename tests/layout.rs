@@ -1,12 +1,12 @@
 //! The layout check every picture passes: each figure type is drawn on a case that stresses it, with
 //! `HUD_LAYOUT_DIR` set so that hud records every text box, legend and data mark it draws
-//! (`hud::layout`), and no text may leave the canvas, overlap another, or sit under a legend, and no
+//! (`hud::draw::layout`), and no text may leave the canvas, overlap another, or sit under a legend, and no
 //! legend may cover a data point.
 
 mod common;
 
 use common::hud;
-use hud::layout::Layout;
+use hud::draw::layout::Layout;
 use std::path::Path;
 
 /// Runs `hud ARGS` in a fresh folder with recording on; the layouts of the pictures it drew.
@@ -119,7 +119,7 @@ fn a_twelve_configuration_sweep_is_clear_and_shows_every_series() {
     clear("12-config sweep", &layouts, 1);
     // Every run converges, so all four series sit at 100%: each must still show its own colour.
     let image = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
-    for colour in &hud::plot::COLOUR_CYCLE[..4] {
+    for colour in &hud::draw::COLOUR_CYCLE[..4] {
         let count = image.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count();
         assert!(count > 100, "{colour:?}: {count} pixels");
     }

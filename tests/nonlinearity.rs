@@ -4,7 +4,7 @@
 mod common;
 
 use common::hud;
-use hud::nonlinearity::{CONVERGED, EPOCHS, RANDOM, TRAINED};
+use hud::studies::nonlinearity::{CONVERGED, EPOCHS, RANDOM, TRAINED};
 use predicates::prelude::*;
 
 /// The epochs `hud encoder` takes with these arguments, from its trace.
@@ -97,7 +97,7 @@ fn small_weights_are_nearly_linear_large_ones_step_like_and_the_sweep_matches_si
 
     // The picture: four panels' colours.
     let picture = image::open(dir.path().join("n.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), hud::nonlinearity::SIZE);
+    assert_eq!(picture.dimensions(), hud::studies::nonlinearity::SIZE);
     for colour in [TRAINED, RANDOM, EPOCHS, CONVERGED] {
         let count = picture.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count();
         assert!(count > 50, "{count} pixels of {colour:?}");

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{hud, python, repo_file};
-use hud::kernels::{Kernels, PORTABLE_ENV};
-use hud::model::{seeded, Linear};
+use hud::engine::kernels::{Kernels, PORTABLE_ENV};
+use hud::engine::model::{seeded, Linear};
+use hud::engine::trace::LinearTrace;
 use hud::parity::{self, Fixture};
-use hud::trace::LinearTrace;
 use rand::Rng;
 use std::process::Command;
 
@@ -23,7 +23,7 @@ fn every_saved_fixture_is_reproduced_exactly() {
         assert!(made_in.is_portable(), "{} was made in {}", fixture.name, made_in.describe());
         // In this process's kernels when they are the portable ones (the usual run of the tests).
         if Kernels::here().same_numbers_as(&made_in) {
-            let report = parity::replay(fixture).unwrap();
+            let report = parity::replay(hud::labs::REPLAYS, fixture).unwrap();
             assert!(report.exact(), "{}: {}", report.name, report.summary());
             assert!(report.epochs_reference > 0 && report.weights_compared > 0, "{}", report.summary());
         }
@@ -127,7 +127,7 @@ fn hud_verify_live_equals_this_machines_pytorch_in_its_kernels() {
     let output =
         hud().args(["verify", "--live", "--python"]).arg(python()).assert().success().get_output().clone();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let configs = hud::live::CONFIGS.len();
+    let configs = hud::parity::live::CONFIGS.len();
     assert_eq!(stdout.lines().filter(|l| l.contains(": exact (PyTorch ")).count(), configs, "{stdout}");
     assert!(stdout
         .contains(&format!("all {configs} configs: hud gives exactly what this machine's PyTorch gives")));
@@ -178,7 +178,7 @@ fn random_configs_match_a_live_pytorch_run_exactly() {
             .status()
             .unwrap();
         assert!(status.success(), "the reference generator failed for {}", args.join(" "));
-        let report = parity::replay(&Fixture::load(&reference).unwrap()).unwrap();
+        let report = parity::replay(hud::labs::REPLAYS, &Fixture::load(&reference).unwrap()).unwrap();
         assert!(report.exact(), "hud encoder {}: {}", args.join(" "), report.summary());
     }
 }

@@ -4,9 +4,10 @@
 
 mod common;
 
-use hud::encoder::{self, Config, Trace};
-use hud::model::EncModel;
-use hud::plot::{HiddenPicture, Raster, COLOUR_CYCLE, DOT_BLUE};
+use hud::draw::hidden::{HiddenPicture, Raster};
+use hud::draw::{COLOUR_CYCLE, DOT_BLUE};
+use hud::engine::model::EncModel;
+use hud::labs::encoder::{self, Config, Trace};
 use image::{Rgb, RgbImage};
 use plotters::style::RGBColor;
 
@@ -38,7 +39,7 @@ fn count_near(image: &RgbImage, centre: (i32, i32), radius: i32, colour: Rgb<u8>
 fn check_picture(picture: &HiddenPicture) {
     let raster = picture.raster().unwrap();
     let image = decode(&raster);
-    assert_eq!((image.width(), image.height()), hud::plot::SIZE);
+    assert_eq!((image.width(), image.height()), hud::draw::SIZE);
     let frame = raster.frame;
     let dots: Vec<(i32, i32)> = picture.points.iter().map(|&(x, y)| frame.to_pixel(x, y)).collect();
     for (k, &dot) in dots.iter().enumerate() {
@@ -119,7 +120,7 @@ fn a_trained_networks_picture_shows_its_hidden_activations_and_output_lines() {
         mom: 0.9,
         init: 0.001,
         seed: 2,
-        device: hud::device::DeviceArg::Cpu,
+        device: hud::engine::device::DeviceArg::Cpu,
     };
     let target = config.target().unwrap();
     let run = encoder::train(&config, &target, tch::Device::Cpu, |_, _, _| Ok(())).unwrap();
@@ -250,7 +251,7 @@ fn dots_lines_and_colours_are_those_plot_hidden_draws() {
 #[test]
 fn question1s_picture_labels_the_bits_and_points_to_each_lines_positive_side() {
     common::portable();
-    use hud::targets::Target;
+    use hud::data::targets::Target;
     let question1 = Target::resolve("question1", 0).unwrap();
     let identity = Target::resolve("input", 6).unwrap();
     // x = 0.25 (positive side: right), y = -0.5 (positive side: below, since -4y - 2 > 0 there).

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{files_in, hud, python, refuses_in, repo_file};
+use hud::draw::region;
 use hud::parity::{self, Fixture};
-use hud::region_plot;
 use rand::Rng;
 use std::process::Command;
 
@@ -47,7 +47,7 @@ fn random_configs_match_a_live_pytorch_run_exactly() {
         let args = random_config(&mut rng);
         let out = dir.path().join("reference.json");
         reference(&args, &out, false);
-        let report = parity::replay(&Fixture::load(&out).unwrap()).unwrap();
+        let report = parity::replay(hud::labs::REPLAYS, &Fixture::load(&out).unwrap()).unwrap();
         assert!(report.exact(), "hud spirals {}: {}", args.join(" "), report.summary());
     }
 }
@@ -78,7 +78,9 @@ fn prints_the_scripts_lines_and_writes_the_same_trace() {
     assert_eq!(names, ["hid1.bias", "hid1.weight", "hid2.bias", "hid2.weight", "out.bias", "out.weight"]);
     assert_eq!(params["hid2.weight"].as_array().unwrap()[0].as_array().unwrap().len(), 12);
     assert_eq!(trace["accuracy"].as_array().unwrap().len(), 400);
-    let report = parity::replay(&Fixture::load(&dir.path().join("reference.json")).unwrap()).unwrap();
+    let report =
+        parity::replay(hud::labs::REPLAYS, &Fixture::load(&dir.path().join("reference.json")).unwrap())
+            .unwrap();
     assert!(report.exact(), "{}", report.summary());
 }
 
@@ -111,7 +113,7 @@ fn draws_the_output_every_hidden_unit_and_a_contact_sheet_per_layer() {
         let picture = image::open(dir.path().join(name)).unwrap().to_rgb8();
         assert!(picture.width() >= 400 && picture.height() >= 300, "{name}");
         // Both classes' points are drawn on every picture.
-        assert!(has(&picture, region_plot::CLASS_0) && has(&picture, region_plot::CLASS_1), "{name}");
+        assert!(has(&picture, region::CLASS_0) && has(&picture, region::CLASS_1), "{name}");
     }
 }
 
@@ -121,7 +123,7 @@ fn writes_the_courses_spirals_csv() {
     let dir = tempfile::tempdir().unwrap();
     hud().args(["spirals", "--write-data", "spirals.csv"]).current_dir(dir.path()).assert().success();
     let text = std::fs::read(dir.path().join("spirals.csv")).unwrap();
-    assert_eq!(sha1_smol::Sha1::from(&text).digest().to_string(), hud::points::SPIRALS_SHA1);
+    assert_eq!(sha1_smol::Sha1::from(&text).digest().to_string(), hud::data::points::SPIRALS_SHA1);
     // The file reads back as the built-in set, and trains the same run.
     let run = |data: &str| {
         let mut command = hud();
@@ -146,7 +148,7 @@ fn relu_units_are_painted_where_they_are_on() {
         let picture = image::open(dir.path().join(format!("mlp1_{node}.png"))).unwrap().to_rgb8();
         let count =
             |c: plotters::style::RGBColor| picture.pixels().filter(|p| p.0 == [c.0, c.1, c.2]).count();
-        let (painted, pale) = (count(region_plot::PAINTED), count(region_plot::UNPAINTED));
+        let (painted, pale) = (count(region::PAINTED), count(region::UNPAINTED));
         assert!(painted > 1000 && pale > 1000, "unit {node}: {painted} painted, {pale} pale pixels");
     }
 }
@@ -154,9 +156,9 @@ fn relu_units_are_painted_where_they_are_on() {
 #[test]
 fn parallel_seeds_are_their_lone_runs_bit_for_bit() {
     common::portable();
-    use hud::device::DeviceArg;
-    use hud::nets::{Activation, NetKind};
-    let args = hud::spirals::NetworkArgs {
+    use hud::engine::device::DeviceArg;
+    use hud::engine::nets::{Activation, NetKind};
+    let args = hud::labs::spirals::NetworkArgs {
         net: NetKind::Short,
         init: 0.1,
         hid: 6,
@@ -167,11 +169,12 @@ fn parallel_seeds_are_their_lone_runs_bit_for_bit() {
         data: "spirals".into(),
     };
     let config = args.config(40, DeviceArg::Cpu);
-    let many = hud::spirals::train_seeds(&config, 40, 3, 2).unwrap();
+    let many = hud::labs::spirals::train_seeds(&config, 40, 3, 2).unwrap();
     for outcome in &many {
-        let config = hud::spirals::Config { seed: outcome.seed, ..config.clone() };
-        let run = hud::spirals::train(&config, &config.points().unwrap(), tch::Device::Cpu, |_, _, _| Ok(()))
-            .unwrap();
+        let config = hud::labs::spirals::Config { seed: outcome.seed, ..config.clone() };
+        let run =
+            hud::labs::spirals::train(&config, &config.points().unwrap(), tch::Device::Cpu, |_, _, _| Ok(()))
+                .unwrap();
         assert_eq!(run.losses.last().unwrap().to_bits(), outcome.loss.to_bits(), "seed {}", outcome.seed);
         assert_eq!(
             run.accuracies.last().unwrap().to_bits(),

@@ -4,11 +4,11 @@
 mod common;
 
 use common::hud;
-use hud::batched::{self, RunSpec, Status};
-use hud::device::DeviceArg;
-use hud::encoder::{self, Config};
-use hud::targets::Target;
-use hud::trace::LinearTrace;
+use hud::data::targets::Target;
+use hud::engine::batched::{self, RunSpec, Status};
+use hud::engine::device::DeviceArg;
+use hud::engine::trace::LinearTrace;
+use hud::labs::encoder::{self, Config};
 use predicates::prelude::*;
 use tch::Device;
 
@@ -240,8 +240,8 @@ fn the_summary_and_csv_say_what_happened() {
 
     // Two configurations at one N: each its colour (success markers; the converged one's median too).
     let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), hud::sweep_plot::SIZE);
-    for colour in &hud::plot::COLOUR_CYCLE[..2] {
+    assert_eq!(picture.dimensions(), hud::studies::sweep::picture::SIZE);
+    for colour in &hud::draw::COLOUR_CYCLE[..2] {
         let count = picture.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count();
         assert!(count > 50, "{count} pixels of {colour:?}");
     }
@@ -257,8 +257,8 @@ fn one_configuration_gets_a_histogram_of_its_epochs() {
         .assert()
         .success();
     let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), hud::sweep_plot::SIZE);
-    let bar = blend(hud::plot::COLOUR_CYCLE[0], 0.5);
+    assert_eq!(picture.dimensions(), hud::studies::sweep::picture::SIZE);
+    let bar = blend(hud::draw::COLOUR_CYCLE[0], 0.5);
     let bar_pixels = picture.pixels().filter(|p| close(p.0, bar)).count();
     assert!(bar_pixels > 2000, "{bar_pixels} pixels of the histogram's bars");
 }
@@ -285,12 +285,12 @@ fn the_success_rate_picture_has_a_line_per_setting() {
         .assert()
         .success();
     let picture = image::open(dir.path().join("sweep.png")).unwrap().to_rgb8();
-    for colour in &hud::plot::COLOUR_CYCLE[..2] {
+    for colour in &hud::draw::COLOUR_CYCLE[..2] {
         let rgb = [colour.0, colour.1, colour.2];
         let count = picture.pixels().filter(|p| p.0 == rgb).count();
         assert!(count > 300, "{count} pixels of {rgb:?}");
     }
-    let third = hud::plot::COLOUR_CYCLE[2];
+    let third = hud::draw::COLOUR_CYCLE[2];
     assert_eq!(picture.pixels().filter(|p| p.0 == [third.0, third.1, third.2]).count(), 0);
 }
 

@@ -4,9 +4,9 @@
 mod common;
 
 use common::hud;
-use hud::encoder::{Config, Trace};
-use hud::model::{EncModel, Linear};
-use hud::symmetry::{tie_run, NUDGED, ONE_UNIT, TIED};
+use hud::engine::model::{EncModel, Linear};
+use hud::labs::encoder::{Config, Trace};
+use hud::studies::symmetry::{tie_run, NUDGED, ONE_UNIT, TIED};
 use tch::nn::Module;
 use tch::{Device, Kind, Tensor};
 
@@ -146,7 +146,7 @@ fn the_claims_hold_as_reported_and_as_computed_again() {
 
     // The picture: its size, and the three runs' colours.
     let picture = image::open(dir.path().join("symmetry.png")).unwrap().to_rgb8();
-    assert_eq!(picture.dimensions(), hud::symmetry::SIZE);
+    assert_eq!(picture.dimensions(), hud::studies::symmetry::SIZE);
     for colour in [TIED, NUDGED, ONE_UNIT] {
         let count = picture.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count();
         assert!(count > 300, "{count} pixels of {colour:?}");
@@ -167,7 +167,7 @@ fn tied_units_stay_identical_at_every_epoch_and_nudged_ones_separate() {
         mom: 0.9,
         init: 0.001,
         seed: 4,
-        device: hud::device::DeviceArg::Cpu,
+        device: hud::engine::device::DeviceArg::Cpu,
     };
     let target = config.target().unwrap();
     let tied = tie_run(&config, &target, None).unwrap();

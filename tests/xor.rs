@@ -46,7 +46,7 @@ fn hud_xor_prints_the_scripts_lines_and_writes_its_trace_and_picture() {
     assert_eq!(trace["in_hid"]["weight"].as_array().unwrap().len(), 2);
     assert_eq!(trace["hid_out"]["bias"].as_array().unwrap().len(), 1);
     let png = image::open(dir.path().join("xor.png")).unwrap();
-    assert_eq!((png.width(), png.height()), hud::plot::SIZE);
+    assert_eq!((png.width(), png.height()), hud::draw::SIZE);
 }
 
 #[test]
@@ -69,17 +69,21 @@ fn a_local_minimum_ends_with_the_scripts_other_line() {
 #[test]
 fn the_saved_xor_fixtures_are_reproduced_exactly() {
     common::portable();
-    let fixtures: Vec<Fixture> =
-        parity::embedded().into_iter().filter(|f| f.script().unwrap() == hud::xor::Trace::SCRIPT).collect();
+    let fixtures: Vec<Fixture> = parity::embedded()
+        .into_iter()
+        .filter(|f| f.script().unwrap() == hud::labs::xor::Trace::SCRIPT)
+        .collect();
     // fixtures/xor_reference.py --all: seeds 0-2 with the defaults, momentum, another lr and init.
     assert_eq!(fixtures.len(), 5);
     let mut minima = Vec::new();
     for fixture in &fixtures {
-        let report = parity::replay(fixture).unwrap();
+        let report = parity::replay(hud::labs::REPLAYS, fixture).unwrap();
         assert!(report.exact(), "{}", report.summary());
-        minima.push(fixture.parse::<hud::xor::Trace>().unwrap().minimum);
+        minima.push(fixture.parse::<hud::labs::xor::Trace>().unwrap().minimum);
     }
-    assert!(minima.contains(&hud::xor::Minimum::Local) && minima.contains(&hud::xor::Minimum::Global));
+    assert!(
+        minima.contains(&hud::labs::xor::Minimum::Local) && minima.contains(&hud::labs::xor::Minimum::Global)
+    );
 
     let dir = repo_file("fixtures/xor");
     hud()
@@ -110,7 +114,7 @@ fn a_random_config_matches_a_live_pytorch_run_exactly() {
     let mut all: Vec<&str> = args.split(' ').collect();
     all.extend(["--out", trace.to_str().unwrap()]);
     reference(&all);
-    let report = parity::replay(&Fixture::load(&trace).unwrap()).unwrap();
+    let report = parity::replay(hud::labs::REPLAYS, &Fixture::load(&trace).unwrap()).unwrap();
     assert!(report.exact(), "hud xor {args}: {}", report.summary());
 }
 

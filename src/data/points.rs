@@ -57,7 +57,7 @@ impl PointSet {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
+        let text = crate::data::files::read_text_capped(path, crate::data::files::MAX_READ_BYTES, "")?;
         Self::parse(&text, &path.display().to_string())
     }
 

@@ -95,7 +95,8 @@ impl Target {
     /// Reads a file of 0/1 rows: values separated by commas and/or white space, one row a line;
     /// blank lines and lines starting with '#' are skipped.
     pub fn read_csv(path: &Path) -> Result<Self> {
-        let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "target file ")?;
+        let text =
+            crate::data::files::read_text_capped(path, crate::data::files::MAX_READ_BYTES, "target file ")?;
         Self::parse_csv(&text).with_context(|| format!("malformed target file {}", path.display()))
     }
 

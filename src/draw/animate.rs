@@ -13,10 +13,11 @@
 //! each frame after the first stores only the rectangle that changed, with unchanged pixels
 //! transparent. Nothing is written until the whole file is encoded in memory.
 
-use crate::files;
-use crate::model::EncModel;
-use crate::plot::{Format, HiddenPicture, Raster, Trails, COLOUR_CYCLE, DOT_BLUE, START_MARKER};
-use crate::targets::Target;
+use crate::data::files;
+use crate::data::targets::Target;
+use crate::draw::hidden::{HiddenPicture, Raster, Trails};
+use crate::draw::{Format, COLOUR_CYCLE, DOT_BLUE, START_MARKER};
+use crate::engine::model::EncModel;
 use anyhow::{anyhow, ensure, Result};
 use plotters::style::RGBColor;
 use std::borrow::Cow;
@@ -174,7 +175,7 @@ impl Recorder {
     }
 
     fn title(&self, epoch: u64, loss: Option<f32>) -> String {
-        crate::plot::epoch_title(&self.name, epoch, loss)
+        crate::draw::hidden::epoch_title(&self.name, epoch, loss)
     }
 
     /// To be called after each epoch's step with that epoch's loss and the network as it now is.
@@ -426,7 +427,7 @@ fn encode_gif(pictures: &[HiddenPicture]) -> Result<Vec<u8>> {
 }
 
 /// Encodes any pictures, each rendered to pixels by `render` (all of one size, in the palette's
-/// colours: those of [`crate::plot`], their blends with white, and greys), as a looping GIF: the first
+/// colours: those of [`crate::draw::hidden`], their blends with white, and greys), as a looping GIF: the first
 /// frame whole, each later one as the rectangle that changed (unchanged pixels transparent), each
 /// shown `frame_ms`, the last `last_frame_ms`. Frames are rendered a batch at a time, on all cores, so
 /// only a batch of rasters is held at once.

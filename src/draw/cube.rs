@@ -4,18 +4,18 @@
 //! Each view is an orthographic projection with h3 up: the cube as a wireframe (the three edges that
 //! meet at the corner farthest from the viewer dashed), each corner named by its signs, a blue dot per
 //! input item (numbered), and for each output the polygon where its plane `w . h + b = 0` cuts the
-//! cube ([`crate::cube::section`]), shaded and outlined in that output's colour and numbered. Colours
+//! cube ([`crate::analysis::cube::section`]), shaded and outlined in that output's colour and numbered. Colours
 //! follow matplotlib's cycle as the 2-D picture's lines do: a polygon takes its colour from its place
 //! among the polygons drawn. Polygons are drawn from the farthest to the nearest, then the dots, from
 //! the farthest to the nearest, a nearer dot larger; numbers last.
 
-use crate::cube::{self, cross, dot, Analysis, Corner, Vec3};
-use crate::labels::{self, Placer};
-use crate::layout::{self, Rect, Role};
-use crate::model::EncModel;
-use crate::plot::{self, Drawing, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
-use crate::targets::Target;
-use crate::trace::LinearTrace;
+use crate::analysis::cube::{self, cross, dot, Analysis, Corner, Vec3};
+use crate::data::targets::Target;
+use crate::draw::labels::{self, Placer};
+use crate::draw::layout::{self, Rect, Role};
+use crate::draw::{self, Drawing, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
+use crate::engine::model::EncModel;
+use crate::engine::trace::LinearTrace;
 use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -198,7 +198,7 @@ impl CubePicture {
     where
         DB::ErrorType: 'static,
     {
-        plot::register_font()?;
+        draw::register_font()?;
         root.fill(&WHITE).map_err(failed)?;
         let width = self.size.0 as i32;
         root.draw(&Text::new(self.title.clone(), (width / 2, 30), anchored(20, HPos::Center, VPos::Center)))
@@ -439,7 +439,7 @@ impl CubePicture {
 
     /// The picture as the bytes of a PNG or SVG file, by `path`'s extension.
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
-        plot::render_sized(self, path, self.size)
+        draw::render_sized(self, path, self.size)
     }
 }
 
@@ -507,7 +507,7 @@ pub const TURNING_FRAME_MS: u16 = 70;
 pub fn turning_gif(picture: &CubePicture) -> Result<Vec<u8>> {
     let frames = turning_frames(picture, TURNING_FRAMES);
     let render = |frame: &CubePicture| Ok((FRAME_SIZE.0, FRAME_SIZE.1, frame.rgb()?));
-    crate::animate::encode_frames(&frames, render, TURNING_FRAME_MS, TURNING_FRAME_MS)
+    crate::draw::animate::encode_frames(&frames, render, TURNING_FRAME_MS, TURNING_FRAME_MS)
 }
 
 /// What a run with three hidden units adds to `hud encoder`'s: the cube's analysis (printed to
@@ -544,7 +544,7 @@ impl CubeRun {
     /// Writes the turning view, if there is one, and says so.
     pub fn write_gif(&self) -> Result<()> {
         if let Some((path, bytes)) = &self.gif {
-            crate::files::write_atomically(path, bytes)?;
+            crate::data::files::write_atomically(path, bytes)?;
             let size = bytes.len().div_ceil(1024);
             eprintln!("wrote {} (the cube turning, {TURNING_FRAMES} frames, {size} KB)", path.display());
         }
@@ -560,7 +560,7 @@ fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from(font(size)).pos(Pos::new(h, v))
 }
 
-pub(crate) use crate::plot::{failed, render_rgb};
+pub(crate) use crate::draw::{failed, render_rgb};
 
 #[cfg(test)]
 mod tests {

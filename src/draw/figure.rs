@@ -2,9 +2,9 @@
 //! any size rendered to PNG or SVG bytes (by the file's extension), legends, axis labels for
 //! logarithmic axes, numbers as people write them.
 
-use crate::layout::{self, Role};
-use crate::plot::FONT_FAMILY;
-pub use crate::plot::{failed, render_sized as render};
+use crate::draw::layout::{self, Role};
+use crate::draw::FONT_FAMILY;
+pub use crate::draw::{failed, render_sized as render};
 use anyhow::Result;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
@@ -19,7 +19,7 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
-    crate::plot::register_font()?;
+    crate::draw::register_font()?;
     root.fill(&WHITE).map_err(failed)?;
     let (width, _) = root.dim_in_pixel();
     let style = (FONT_FAMILY, 22.0).into_font().into_text_style(root).pos(Pos::new(HPos::Center, VPos::Top));

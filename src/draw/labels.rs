@@ -2,8 +2,8 @@
 //! placed, of every dot and (where it can) of every line; farther out with a leader line when the
 //! neighbourhood is crowded. Dots drawn on top of each other share one label (`1–4`, `6,9`).
 
-use crate::layout::{self, Rect, Role};
-use crate::plot::failed;
+use crate::draw::failed;
+use crate::draw::layout::{self, Rect, Role};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -12,9 +12,9 @@
 //! rather than which side of the threshold it is on. [`painted_where`] and [`field_values`] turn a
 //! network's output on [`Grid::points`] into what these draw.
 
-use crate::files;
-use crate::layout::{self, Role};
-use crate::plot::{self, Drawing, FONT_FAMILY};
+use crate::data::files;
+use crate::draw::layout::{self, Role};
+use crate::draw::{self, Drawing, FONT_FAMILY};
 use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -193,7 +193,7 @@ impl Panel {
         let flush = |runs: &[Run], from: i32, to: i32| -> Result<()> {
             for &(a, b, colour) in runs {
                 let corners = [(self.left + a, self.top + from), (self.left + b, self.top + to)];
-                root.draw(&Rectangle::new(corners, colour.filled())).map_err(plot::failed)?;
+                root.draw(&Rectangle::new(corners, colour.filled())).map_err(draw::failed)?;
             }
             Ok(())
         };
@@ -229,7 +229,7 @@ impl Panel {
         DB::ErrorType: 'static,
     {
         let corners = [(self.left, self.top), (self.left + self.width, self.top + self.height)];
-        root.draw(&Rectangle::new(corners, UNPAINTED.filled())).map_err(plot::failed)?;
+        root.draw(&Rectangle::new(corners, UNPAINTED.filled())).map_err(draw::failed)?;
         let (columns, rows) = self.cells(grid);
         let nx = grid.xs.len();
         self.draw_runs(root, |c, r| painted[rows[r] * nx + columns[c]].then_some(PAINTED))
@@ -253,8 +253,8 @@ impl Panel {
                 continue;
             }
             let colour = if class_1 { CLASS_1 } else { CLASS_0 };
-            root.draw(&Circle::new(at, radius + 1, WHITE.filled())).map_err(plot::failed)?;
-            root.draw(&Circle::new(at, radius, colour.filled())).map_err(plot::failed)?;
+            root.draw(&Circle::new(at, radius + 1, WHITE.filled())).map_err(draw::failed)?;
+            root.draw(&Circle::new(at, radius, colour.filled())).map_err(draw::failed)?;
         }
         Ok(())
     }
@@ -272,16 +272,16 @@ impl Panel {
     {
         let _axes = layout::scope(Role::Axis);
         let frame = [(self.left, self.top), (self.left + self.width, self.top + self.height)];
-        root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(plot::failed)?;
+        root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(draw::failed)?;
         let ((x0, x1), (y0, y1)) = extent;
         let tick_length = 5;
         if bottom {
             for tick in ticks(x0, x1, self.width) {
                 let (x, _) = self.pixel(extent, tick, y0);
                 let y = self.top + self.height;
-                root.draw(&PathElement::new([(x, y), (x, y + tick_length)], BLACK)).map_err(plot::failed)?;
+                root.draw(&PathElement::new([(x, y), (x, y + tick_length)], BLACK)).map_err(draw::failed)?;
                 let style = anchored(size, HPos::Center, VPos::Top);
-                root.draw(&Text::new(label(tick), (x, y + tick_length + 3), style)).map_err(plot::failed)?;
+                root.draw(&Text::new(label(tick), (x, y + tick_length + 3), style)).map_err(draw::failed)?;
             }
         }
         if left {
@@ -292,9 +292,9 @@ impl Panel {
                     continue;
                 }
                 let x = self.left;
-                root.draw(&PathElement::new([(x - tick_length, y), (x, y)], BLACK)).map_err(plot::failed)?;
+                root.draw(&PathElement::new([(x - tick_length, y), (x, y)], BLACK)).map_err(draw::failed)?;
                 let style = anchored(size, HPos::Right, VPos::Center);
-                root.draw(&Text::new(label(tick), (x - tick_length - 3, y), style)).map_err(plot::failed)?;
+                root.draw(&Text::new(label(tick), (x - tick_length - 3, y), style)).map_err(draw::failed)?;
             }
         }
         Ok(())
@@ -316,7 +316,7 @@ fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
 
 /// A tick's label, with a true minus sign.
 fn label(tick: f64) -> String {
-    let text = crate::figure::short(tick);
+    let text = crate::draw::figure::short(tick);
     let text = if text == "-0" { "0".into() } else { text };
     text.replace('-', "\u{2212}")
 }
@@ -369,26 +369,26 @@ where
     let style = anchored(14, HPos::Left, VPos::Center);
     let mut widths = Vec::new();
     for (_, text) in &entries {
-        let (width, _) = root.estimate_text_size(text, &style).map_err(plot::failed)?;
+        let (width, _) = root.estimate_text_size(text, &style).map_err(draw::failed)?;
         widths.push(14 + 6 + width as i32 + 26);
     }
     let mut x = centre - widths.iter().sum::<i32>() / 2;
     for (&(mark, text), width) in entries.iter().zip(&widths) {
         match mark {
             Mark::Dot(colour) => {
-                root.draw(&Circle::new((x + 7, y), 6, colour.filled())).map_err(plot::failed)?;
+                root.draw(&Circle::new((x + 7, y), 6, colour.filled())).map_err(draw::failed)?;
             }
             Mark::Patch(colour) => {
                 let corners = [(x, y - 7), (x + 14, y + 7)];
-                root.draw(&Rectangle::new(corners, colour.filled())).map_err(plot::failed)?;
-                root.draw(&Rectangle::new(corners, BLACK.stroke_width(1))).map_err(plot::failed)?;
+                root.draw(&Rectangle::new(corners, colour.filled())).map_err(draw::failed)?;
+                root.draw(&Rectangle::new(corners, BLACK.stroke_width(1))).map_err(draw::failed)?;
             }
             Mark::Line(colour) => {
                 root.draw(&PathElement::new([(x, y), (x + 14, y)], colour.stroke_width(2)))
-                    .map_err(plot::failed)?;
+                    .map_err(draw::failed)?;
             }
         }
-        root.draw(&Text::new(text, (x + 20, y), style.clone())).map_err(plot::failed)?;
+        root.draw(&Text::new(text, (x + 20, y), style.clone())).map_err(draw::failed)?;
         x += width;
     }
     Ok(())
@@ -402,10 +402,10 @@ where
     let _axes = layout::scope(Role::Axis);
     let bottom = panel.top + panel.height;
     let below = anchored(15, HPos::Center, VPos::Top);
-    root.draw(&Text::new("x", (panel.left + panel.width / 2, bottom + 30), below)).map_err(plot::failed)?;
+    root.draw(&Text::new("x", (panel.left + panel.width / 2, bottom + 30), below)).map_err(draw::failed)?;
     let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
     root.draw(&Text::new("y", (panel.left - 46, panel.top + panel.height / 2), vertical))
-        .map_err(plot::failed)?;
+        .map_err(draw::failed)?;
     Ok(())
 }
 
@@ -446,7 +446,7 @@ impl Region<'_> {
     /// The picture as the bytes of a PNG or SVG file, by `path`'s extension.
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
         self.grid.check(self.painted, "the painted region")?;
-        plot::render_sized(self, path, self.size())
+        draw::render_sized(self, path, self.size())
     }
 
     /// Writes the picture to `path`, PNG or SVG by its extension, whole or not at all.
@@ -460,7 +460,7 @@ impl Drawing for Region<'_> {
     where
         DB::ErrorType: 'static,
     {
-        crate::figure::titled(root, self.title)?;
+        crate::draw::figure::titled(root, self.title)?;
         let panel = self.panel();
         let extent = self.grid.extent();
         let extra = self.painted_label.map(|text| (Mark::Patch(PAINTED), text));
@@ -535,7 +535,7 @@ impl ContactSheet<'_> {
         for (k, unit) in self.units.iter().enumerate() {
             self.grid.check(unit, &format!("unit {k}"))?;
         }
-        plot::render_sized(self, path, self.size())
+        draw::render_sized(self, path, self.size())
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -548,7 +548,7 @@ impl Drawing for ContactSheet<'_> {
     where
         DB::ErrorType: 'static,
     {
-        crate::figure::titled(root, self.title)?;
+        crate::draw::figure::titled(root, self.title)?;
         let (width, _) = self.size();
         key(root, width as i32 / 2, self.painted_label.map(|text| (Mark::Patch(PAINTED), text)))?;
         let extent = self.grid.extent();
@@ -566,21 +566,21 @@ impl Drawing for ContactSheet<'_> {
             let name = k.to_string();
             let box_width = 8 * name.len() as i32 + 8;
             let corner = [(panel.left + 1, panel.top + 1), (panel.left + 1 + box_width, panel.top + 19)];
-            root.draw(&Rectangle::new(corner, WHITE.filled())).map_err(plot::failed)?;
-            root.draw(&Rectangle::new(corner, BLACK.stroke_width(1))).map_err(plot::failed)?;
+            root.draw(&Rectangle::new(corner, WHITE.filled())).map_err(draw::failed)?;
+            root.draw(&Rectangle::new(corner, BLACK.stroke_width(1))).map_err(draw::failed)?;
             let at = (panel.left + 1 + box_width / 2, panel.top + 10);
             root.draw(&Text::new(name, at, anchored(13, HPos::Center, VPos::Center)))
-                .map_err(plot::failed)?;
+                .map_err(draw::failed)?;
         }
         let _axes = layout::scope(Role::Axis);
         let height = self.size().1 as i32;
         let across = panels.iter().take(columns).map(|p| p.left + p.width).max().unwrap_or(0);
         let below = (SHEET_LEFT + across) / 2;
         root.draw(&Text::new("x", (below, height - 14), anchored(14, HPos::Center, VPos::Center)))
-            .map_err(plot::failed)?;
+            .map_err(draw::failed)?;
         let middle = (TITLE_HEIGHT + KEY_HEIGHT + height - SHEET_BOTTOM) / 2;
         let vertical = anchored(14, HPos::Center, VPos::Center).transform(FontTransform::Rotate270);
-        root.draw(&Text::new("y", (12, middle), vertical)).map_err(plot::failed)?;
+        root.draw(&Text::new("y", (12, middle), vertical)).map_err(draw::failed)?;
         Ok(())
     }
 }
@@ -679,8 +679,8 @@ impl Field<'_> {
         );
         // An SVG gets the colours in 3 x 3 pixel blocks (the contour stays sharp): one rectangle per
         // pixel of a smooth scale would make it megabytes.
-        let block = if plot::Format::of(path)? == plot::Format::Svg { 3 } else { 1 };
-        plot::render_sized(&FieldDrawing { field: self, block }, path, self.size())
+        let block = if draw::Format::of(path)? == draw::Format::Svg { 3 } else { 1 };
+        draw::render_sized(&FieldDrawing { field: self, block }, path, self.size())
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -697,21 +697,21 @@ impl Field<'_> {
         let bar = Panel { left, top, width: BAR_WIDTH, height };
         bar.draw_runs(root, |_, r| Some(field_colour(1.0 - 2.0 * (r as f64 + 0.5) / f64::from(height))))?;
         let frame = [(left, top), (left + BAR_WIDTH, top + height)];
-        root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(plot::failed)?;
+        root.draw(&Rectangle::new(frame, BLACK.stroke_width(1))).map_err(draw::failed)?;
         let (t, span) = (f64::from(self.threshold), self.span());
         let middle = top + height / 2;
         root.draw(&PathElement::new([(left, middle), (left + BAR_WIDTH, middle)], BLACK.stroke_width(2)))
-            .map_err(plot::failed)?;
+            .map_err(draw::failed)?;
         for (value, y) in [(t + span, top), (t, middle), (t - span, top + height)] {
             let x = left + BAR_WIDTH;
-            root.draw(&PathElement::new([(x, y), (x + 5, y)], BLACK)).map_err(plot::failed)?;
+            root.draw(&PathElement::new([(x, y), (x + 5, y)], BLACK)).map_err(draw::failed)?;
             root.draw(&Text::new(label(value), (x + 8, y), anchored(14, HPos::Left, VPos::Center)))
-                .map_err(plot::failed)?;
+                .map_err(draw::failed)?;
         }
         if let Some(name) = self.value_label {
             let vertical = anchored(15, HPos::Center, VPos::Bottom).transform(FontTransform::Rotate270);
             let at = (left + BAR_WIDTH + BAR_RIGHT - 14, middle);
-            root.draw(&Text::new(name, at, vertical)).map_err(plot::failed)?;
+            root.draw(&Text::new(name, at, vertical)).map_err(draw::failed)?;
         }
         Ok(())
     }
@@ -729,7 +729,7 @@ impl Drawing for FieldDrawing<'_> {
         DB::ErrorType: 'static,
     {
         let (block, this) = (self.block.max(1), self.field);
-        crate::figure::titled(root, this.title)?;
+        crate::draw::figure::titled(root, this.title)?;
         let panel = this.panel();
         let extent = this.grid.extent();
         let line =
@@ -780,7 +780,7 @@ pub fn draw_field(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::points::PointSet;
+    use crate::data::points::PointSet;
 
     fn rgb_at(image: &image::RgbImage, (x, y): (i32, i32)) -> RGBColor {
         let p = image.get_pixel(x as u32, y as u32);

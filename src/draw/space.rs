@@ -10,12 +10,13 @@
 //!   0.5, with an arrow toward the side where it is above 0.5;
 //! - more than [`MAX_PAIRS_UNITS`]: no picture.
 
-use crate::cube_plot::{failed, CubeNumbers, CubePicture};
-use crate::labels::{self, Placer};
-use crate::layout::{self, Rect, Role};
-use crate::model::EncModel;
-use crate::plot::{self, Drawing, HiddenPicture, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
-use crate::trace::LinearTrace;
+use crate::draw::cube::{failed, CubeNumbers, CubePicture};
+use crate::draw::hidden::HiddenPicture;
+use crate::draw::labels::{self, Placer};
+use crate::draw::layout::{self, Rect, Role};
+use crate::draw::{self, Drawing, COLOUR_CYCLE, DOT_BLUE, FONT_FAMILY};
+use crate::engine::model::EncModel;
+use crate::engine::trace::LinearTrace;
 use anyhow::{bail, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -45,7 +46,7 @@ pub fn no_picture_reason(hid: i64) -> String {
 pub fn render(net: &EncModel, title: &str, subtitle: Option<String>, path: &Path) -> Result<Vec<u8>> {
     let hid = net.in_hid.weight.size()[0];
     match hid {
-        2 => plot::render(&HiddenPicture::of(net, title)?, path),
+        2 => draw::render(&HiddenPicture::of(net, title)?, path),
         3 => CubePicture::new(&CubeNumbers::of(net)?, title, subtitle).render(path),
         1 => StripPicture::of(net, title)?.render(path),
         _ if has_picture(hid) => PairsPicture::of(net, title)?.render(path),
@@ -55,7 +56,7 @@ pub fn render(net: &EncModel, title: &str, subtitle: Option<String>, path: &Path
 
 /// Writes the picture of `net`'s hidden-unit space to `path`, whole or not at all.
 pub fn save(net: &EncModel, title: &str, subtitle: Option<String>, path: &Path) -> Result<()> {
-    crate::files::write_atomically(path, &render(net, title, subtitle, path)?)
+    crate::data::files::write_atomically(path, &render(net, title, subtitle, path)?)
 }
 
 /// Each input's hidden activations: `points[k][j]` is hidden unit j's activation for input k.
@@ -157,7 +158,7 @@ impl PairsPicture {
     where
         DB::ErrorType: 'static,
     {
-        plot::register_font()?;
+        draw::register_font()?;
         root.fill(&WHITE).map_err(failed)?;
         let width = self.size().0 as i32;
         root.draw(&Text::new(self.title.clone(), (width / 2, 26), anchored(18, HPos::Center, VPos::Center)))
@@ -238,7 +239,7 @@ impl PairsPicture {
     }
 
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
-        crate::plot::render_sized(self, path, self.size())
+        crate::draw::render_sized(self, path, self.size())
     }
 }
 
@@ -311,7 +312,7 @@ impl StripPicture {
     where
         DB::ErrorType: 'static,
     {
-        plot::register_font()?;
+        draw::register_font()?;
         root.fill(&WHITE).map_err(failed)?;
         let width = STRIP_SIZE.0 as i32;
         root.draw(&Text::new(self.title.clone(), (width / 2, 30), anchored(18, HPos::Center, VPos::Center)))
@@ -377,7 +378,7 @@ impl StripPicture {
     }
 
     pub fn render(&self, path: &Path) -> Result<Vec<u8>> {
-        crate::plot::render_sized(self, path, STRIP_SIZE)
+        crate::draw::render_sized(self, path, STRIP_SIZE)
     }
 }
 

@@ -17,16 +17,16 @@
 //! each product uses by trying them all. The input is the identity, so `input @ W.t()` is `W.t()` exactly, and its weight
 //! gradient is the transposed back-propagated gradient. `sigmoid` rounds differently in a kernel's
 //! vector loop and its scalar tail, so each run's outputs go through the same split as a lone run's
-//! ([`crate::ops::sigmoid_per_run`]); every other operation is elementwise with one rounding, or a
+//! ([`crate::engine::ops::sigmoid_per_run`]); every other operation is elementwise with one rounding, or a
 //! per-run reduction that sums in the single run's order. Measured (tests/sweep.rs): identical losses,
 //! epochs and outcomes for every shape with 2 to 4 hidden units tried; with one hidden unit (matrix-
 //! vector products) or 5 or more with fewer than 4 outputs, equal to within rounding only, and the
 //! sweep says so.
 
-use crate::model::{seeded, EncModel};
-use crate::ops::sigmoid_per_run;
-use crate::targets::Target;
-use crate::trace::LinearTrace;
+use crate::data::targets::Target;
+use crate::engine::model::{seeded, EncModel};
+use crate::engine::ops::sigmoid_per_run;
+use crate::engine::trace::LinearTrace;
 use anyhow::{ensure, Result};
 use tch::{nn, Device, Kind, Reduction, Tensor};
 

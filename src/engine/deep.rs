@@ -14,8 +14,8 @@
 //! (`xavier_uniform_`, `kaiming_normal_(nonlinearity='relu')`, or LeCun's
 //! `kaiming_normal_(nonlinearity='linear')`) and its bias zeroed. Built on the CPU, then moved.
 
-use crate::model::{mean_bce, seeded, Linear, NanOutputs};
-use crate::optim::Adam;
+use crate::engine::model::{mean_bce, seeded, Linear, NanOutputs};
+use crate::engine::optim::Adam;
 use anyhow::{bail, ensure, Result};
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
@@ -25,7 +25,7 @@ use tch::{Device, Kind, Tensor};
 pub const MAX_DEPTH: usize = 200;
 
 /// A hidden layer's activation function: the one `hud spirals --net mlp` uses too.
-pub use crate::nets::Activation as Act;
+pub use crate::engine::nets::Activation as Act;
 
 /// How the Linear layers' weights start.
 #[derive(clap::ValueEnum, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -542,7 +542,7 @@ mod tests {
     use tch::Reduction;
 
     fn spirals() -> (Tensor, Tensor) {
-        let points = crate::points::PointSet::twin_spirals();
+        let points = crate::data::points::PointSet::twin_spirals();
         (points.inputs, points.targets)
     }
 

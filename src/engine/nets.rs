@@ -29,7 +29,7 @@
 //! `Mlp` (`--net mlp --layers L --act A`) is `hid1` .. `hidL` (Linear(2, hid), then Linear(hid, hid)),
 //! each followed by the activation, then `out` = Linear(hid, 1) and sigmoid.
 
-use crate::model::Linear;
+use crate::engine::model::Linear;
 use anyhow::{ensure, Result};
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
@@ -298,7 +298,7 @@ impl Module for PointNet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::seeded;
+    use crate::engine::model::seeded;
     use tch::Device;
 
     fn shape(net: NetKind, layers: i64) -> Shape {

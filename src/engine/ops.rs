@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn add_scaled_is_the_kernel_of_add_with_alpha() {
-        let (a, b) = crate::model::seeded(0, || {
+        let (a, b) = crate::engine::model::seeded(0, || {
             (
                 Tensor::randn([1000], (Kind::Float, Device::Cpu)),
                 Tensor::randn([1000], (Kind::Float, Device::Cpu)),
@@ -114,7 +114,7 @@ mod tests {
         // somewhere, since the kernel's vector loop fuses the two; ATen's scalar kernels (the portable
         // ones) round twice as well.
         let rounded_twice = &a + &b * -0.37;
-        let vector_kernels = crate::kernels::Kernels::here().aten != "DEFAULT";
+        let vector_kernels = crate::engine::kernels::Kernels::here().aten != "DEFAULT";
         assert_eq!(ours.equal(&rounded_twice), !vector_kernels);
 
         let mut wrong_shape = Tensor::from_slice(&[1.0f32; 3]);

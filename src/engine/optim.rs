@@ -1,7 +1,7 @@
 //! Optimisers written out as Python's `torch.optim` runs them on CPU (its single-tensor path), the same
 //! ATen operations in the same order, so that every update is bitwise the same.
 
-use crate::ops::{add_scaled_, addcdiv_, addcmul_};
+use crate::engine::ops::{add_scaled_, addcdiv_, addcmul_};
 use anyhow::Result;
 use tch::Tensor;
 

@@ -3,7 +3,7 @@
 //! An f32 is written as the shortest decimal of its f64 widening, as Python's `json` writes
 //! `tensor.tolist()`: that decimal reads back to the same f64, hence to the same f32, on either side.
 
-use crate::model::Linear;
+use crate::engine::model::Linear;
 use anyhow::Result;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tch::Tensor;

@@ -7,8 +7,8 @@
 //! compares the f32 loss with `stop` rounded to f32, as PyTorch compares a float tensor with a Python
 //! float; before the first epoch the script's `loss = 1.0` is a Python float, compared in f64.
 
-use crate::model::{mean_bce, EncModel, NanOutputs};
-use crate::optim::Sgd;
+use crate::engine::model::{mean_bce, EncModel, NanOutputs};
+use crate::engine::optim::Sgd;
 use anyhow::{bail, Result};
 use tch::Tensor;
 
@@ -91,7 +91,7 @@ pub fn classifier_epoch(
     forward: impl Fn(&Tensor) -> Tensor,
     params: &mut [Tensor],
     batches: &[(Tensor, Tensor)],
-    optimizer: &mut crate::optim::Adam,
+    optimizer: &mut crate::engine::optim::Adam,
 ) -> Result<ClassifierEpoch> {
     let (mut loss, mut correct, mut total) = (None, None::<Tensor>, 0i64);
     for (input, target) in batches {

@@ -11,16 +11,17 @@
 //! the picture shows nine dots spread around the square's edge, each cut off from the others by its
 //! output's line.
 
-use crate::animate::{self, Recorder};
-use crate::cube_plot::CubeRun;
-use crate::device::DeviceArg;
-use crate::files;
-use crate::model::{seeded, EncModel};
+use crate::data::files;
+use crate::data::targets::{Target, MAX_SIZE};
+use crate::draw::animate::{self, Recorder};
+use crate::draw::cube::CubeRun;
+use crate::draw::hidden::HiddenPicture;
+use crate::draw::Format;
+use crate::engine::device::DeviceArg;
+use crate::engine::model::{seeded, EncModel};
+use crate::engine::trace::{exact_f32, LinearTrace};
+use crate::engine::train::{train_full_batch, Schedule};
 use crate::parity::{self, Fixture, Report};
-use crate::plot::{Format, HiddenPicture};
-use crate::targets::{Target, MAX_SIZE};
-use crate::trace::{exact_f32, LinearTrace};
-use crate::train::{train_full_batch, Schedule};
 use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -89,7 +90,7 @@ pub struct NetworkArgs {
     #[arg(long, default_value_t = 2, allow_negative_numbers = true)]
     pub hid: i64,
     /// Maximum number of epochs
-    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(1..=crate::train::MAX_EPOCHS))]
+    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(1..=crate::engine::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// Stop once an epoch's loss is at most this
     #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
@@ -220,7 +221,7 @@ pub struct Trace {
     pub hid_out: LinearTrace,
     /// The kernels the run computed with (absent from traces made before they were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernels: Option<crate::kernels::Kernels>,
+    pub kernels: Option<crate::engine::kernels::Kernels>,
 }
 
 impl Trace {
@@ -235,7 +236,7 @@ impl Trace {
             in_hid: LinearTrace::of(&run.net.in_hid)?,
             hid_out: LinearTrace::of(&run.net.hid_out)?,
             // The CPU's kernels; a CUDA run's numbers are the GPU's.
-            kernels: (config.device == DeviceArg::Cpu).then(crate::kernels::Kernels::here),
+            kernels: (config.device == DeviceArg::Cpu).then(crate::engine::kernels::Kernels::here),
         })
     }
 
@@ -254,7 +255,7 @@ impl parity::RunTrace for Trace {
         &self.script
     }
 
-    fn kernels(&self) -> Option<&crate::kernels::Kernels> {
+    fn kernels(&self) -> Option<&crate::engine::kernels::Kernels> {
         self.kernels.as_ref()
     }
 
@@ -304,7 +305,7 @@ fn run_name(config: &Config, target: &Target) -> String {
 }
 
 fn title(config: &Config, target: &Target, epoch: usize, loss: Option<f32>) -> String {
-    crate::plot::epoch_title(&run_name(config, target), epoch as u64, loss)
+    crate::draw::hidden::epoch_title(&run_name(config, target), epoch as u64, loss)
 }
 
 /// `hud encoder`: the script's run, its printed lines, its picture, and a parity check against a saved
@@ -315,41 +316,8 @@ pub fn run(args: Args) -> Result<()> {
     let config = args.network.config(seed, args.device);
     let target = config.target()?;
     let device = config.device.to_device()?;
-    let picture = crate::space_plot::has_picture(config.hid);
-    if picture {
-        Format::of(&args.out)?;
-        files::check_writable(&args.out)?;
-    }
-    if let Some(trace) = &args.trace {
-        files::check_writable(trace)?;
-        ensure!(!picture || *trace != args.out, "--trace and --out both name {}", trace.display());
-    }
-    let request = animate::Request {
-        gif: args.animate.clone(),
-        trails: args.trails,
-        trajectory: args.trajectory.clone(),
-        frames_per_decade: args.frames_per_decade,
-    };
-    let outputs: Vec<&Path> =
-        [picture.then_some(args.out.as_path()), args.trace.as_deref()].into_iter().flatten().collect();
-    request.check(config.hid, &outputs)?;
-    // --plot's snapshots are outputs too: no other output may name one.
-    let snapshots: Vec<PathBuf> = match picture && args.plot {
-        true => PLOT_EPOCHS
-            .iter()
-            .filter(|&&e| e <= config.epochs)
-            .map(|&e| epoch_picture_path(&args.out, e))
-            .collect(),
-        false => Vec::new(),
-    };
-    let every_output: Vec<&Path> = outputs
-        .iter()
-        .copied()
-        .chain(args.animate.as_deref())
-        .chain(args.trajectory.as_deref())
-        .chain(snapshots.iter().map(PathBuf::as_path))
-        .collect();
-    files::check_distinct(&every_output)?;
+    let picture = crate::draw::space::has_picture(config.hid);
+    let request = check_outputs(&args, config.hid, picture)?;
     // With 3 hidden units --animate turns the final cube (CubeRun below): nothing to record.
     let mut recorder = (request.wanted() && config.hid == 2)
         .then(|| Recorder::new(request, run_name(&config, &target), &target));
@@ -367,7 +335,7 @@ pub fn run(args: Args) -> Result<()> {
             let title = title(&config, &target, epoch as usize, Some(loss));
             match config.hid {
                 2 => HiddenPicture::of(net, title)?.labelled_for(&target).save(&path)?,
-                _ => crate::space_plot::save(net, &title, None, &path)?,
+                _ => crate::draw::space::save(net, &title, None, &path)?,
             }
             epoch_pictures.push(path);
         }
@@ -398,15 +366,73 @@ pub fn run(args: Args) -> Result<()> {
         let json = serde_json::to_string(&trace).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;
     }
+    write_pictures(&args, (&config, &target), &run, cube.as_ref(), &epoch_pictures, rendered)?;
+    if trace.epochs == config.epochs && run.losses.last().is_some_and(|&l| l > config.stop as f32) {
+        eprintln!("note: the loss did not reach --stop {} within {} epochs", config.stop, config.epochs);
+    }
+    Ok(())
+}
+
+/// Refuses, before training, outputs that cannot be written or that name one file twice (the
+/// picture, the trace, the animation, the trajectory, --plot's snapshots); what --animate and
+/// --trajectory ask for.
+fn check_outputs(args: &Args, hid: i64, picture: bool) -> Result<animate::Request> {
+    let epochs = args.network.epochs;
+    if picture {
+        Format::of(&args.out)?;
+        files::check_writable(&args.out)?;
+    }
+    if let Some(trace) = &args.trace {
+        files::check_writable(trace)?;
+        ensure!(!picture || *trace != args.out, "--trace and --out both name {}", trace.display());
+    }
+    let request = animate::Request {
+        gif: args.animate.clone(),
+        trails: args.trails,
+        trajectory: args.trajectory.clone(),
+        frames_per_decade: args.frames_per_decade,
+    };
+    let outputs: Vec<&Path> =
+        [picture.then_some(args.out.as_path()), args.trace.as_deref()].into_iter().flatten().collect();
+    request.check(hid, &outputs)?;
+    // --plot's snapshots are outputs too: no other output may name one.
+    let snapshots: Vec<PathBuf> = match picture && args.plot {
+        true => {
+            PLOT_EPOCHS.iter().filter(|&&e| e <= epochs).map(|&e| epoch_picture_path(&args.out, e)).collect()
+        }
+        false => Vec::new(),
+    };
+    let every_output: Vec<&Path> = outputs
+        .iter()
+        .copied()
+        .chain(args.animate.as_deref())
+        .chain(args.trajectory.as_deref())
+        .chain(snapshots.iter().map(PathBuf::as_path))
+        .collect();
+    files::check_distinct(&every_output)?;
+    Ok(request)
+}
+
+/// The final picture (and --plot's snapshots, the turning cube, the animation), or why there is none.
+fn write_pictures(
+    args: &Args,
+    (config, target): (&Config, &Target),
+    run: &Run,
+    cube: Option<&CubeRun>,
+    epoch_pictures: &[PathBuf],
+    rendered: Option<animate::Rendered>,
+) -> Result<()> {
+    let picture = crate::draw::space::has_picture(config.hid);
+    let final_title = title(config, target, run.losses.len(), run.losses.last().copied());
     if picture {
         let last = run.losses.last().copied();
         match config.hid {
-            2 => HiddenPicture::of(&run.net, title(&config, &target, run.losses.len(), last))?
-                .labelled_for(&target)
+            2 => HiddenPicture::of(&run.net, title(config, target, run.losses.len(), last))?
+                .labelled_for(target)
                 .save(&args.out)?,
             _ => {
-                let subtitle = cube.as_ref().and_then(CubeRun::subtitle);
-                crate::space_plot::save(&run.net, &final_title, subtitle, &args.out)?
+                let subtitle = cube.and_then(CubeRun::subtitle);
+                crate::draw::space::save(&run.net, &final_title, subtitle, &args.out)?
             }
         }
         eprintln!("wrote {}", args.out.display());
@@ -418,17 +444,14 @@ pub fn run(args: Args) -> Result<()> {
                 last.display()
             );
         }
-        if let Some(cube) = &cube {
+        if let Some(cube) = cube {
             cube.write_gif()?;
         }
         if let Some(rendered) = &rendered {
             rendered.write()?;
         }
     } else {
-        eprintln!("no picture: {}", crate::space_plot::no_picture_reason(config.hid));
-    }
-    if trace.epochs == config.epochs && run.losses.last().is_some_and(|&l| l > config.stop as f32) {
-        eprintln!("note: the loss did not reach --stop {} within {} epochs", config.stop, config.epochs);
+        eprintln!("no picture: {}", crate::draw::space::no_picture_reason(config.hid));
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Port of the course's `spiral_main.py` (COMP9444, UNSW): the twin spirals (Lang & Witbrock 1988),
-//! learnt by PolarNet, RawNet or ShortNet ([`crate::nets`]) with Adam, and the pictures of the output
+//! learnt by PolarNet, RawNet or ShortNet ([`crate::engine::nets`]) with Adam, and the pictures of the output
 //! and of every hidden unit over the plane.
 //!
 //! The script: `torch.manual_seed(seed)`, the net built (each `nn.Linear` drawing as PyTorch does),
@@ -15,16 +15,16 @@
 //! the CPU's kernel path: raw seed 3 stops at 5200 with AVX2), while raw seeds 0, 1, 2 and 4 stall at
 //! loss 0.69 and about 50% for all 99,999 epochs (see the README for settings under which raw learns).
 
-use crate::device::DeviceArg;
-use crate::files;
-use crate::model::{seeded, NanOutputs};
-use crate::nets::{Activation, NetKind, PointNet, Shape};
-use crate::optim::Adam;
+use crate::data::files;
+use crate::data::points::PointSet;
+use crate::draw::region::{self, ContactSheet, Field, Grid, Region};
+use crate::engine::device::DeviceArg;
+use crate::engine::model::{seeded, NanOutputs};
+use crate::engine::nets::{Activation, NetKind, PointNet, Shape};
+use crate::engine::optim::Adam;
+use crate::engine::trace::{exact_f32, exact_f32_rows};
+use crate::engine::train::classifier_epoch;
 use crate::parity::{Fixture, Report};
-use crate::points::PointSet;
-use crate::region_plot::{self, ContactSheet, Field, Grid, Region};
-use crate::trace::{exact_f32, exact_f32_rows};
-use crate::train::classifier_epoch;
 use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -92,7 +92,7 @@ pub struct NetworkArgs {
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lr: f64,
     /// The script's `range(1, epochs)`: at most EPOCHS - 1 epochs
-    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(2..=crate::train::MAX_EPOCHS))]
+    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(2..=crate::engine::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// With --net mlp: the number of hidden layers
     #[arg(long, default_value_t = Shape::COURSE_LAYERS, allow_negative_numbers = true)]
@@ -264,7 +264,7 @@ pub struct Trace {
     pub params: BTreeMap<String, Values>,
     /// The kernels the run computed with (absent from traces made before they were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernels: Option<crate::kernels::Kernels>,
+    pub kernels: Option<crate::engine::kernels::Kernels>,
 }
 
 impl Trace {
@@ -285,7 +285,7 @@ impl Trace {
             accuracy: run.accuracies.clone(),
             params,
             // The CPU's kernels; a CUDA run's numbers are the GPU's.
-            kernels: (config.device == DeviceArg::Cpu).then(crate::kernels::Kernels::here),
+            kernels: (config.device == DeviceArg::Cpu).then(crate::engine::kernels::Kernels::here),
         })
     }
 
@@ -307,7 +307,7 @@ impl crate::parity::RunTrace for Trace {
         &self.script
     }
 
-    fn kernels(&self) -> Option<&crate::kernels::Kernels> {
+    fn kernels(&self) -> Option<&crate::engine::kernels::Kernels> {
         self.kernels.as_ref()
     }
 
@@ -381,7 +381,7 @@ pub fn save_pictures(
         written.push(path);
         Ok(())
     };
-    let output = region_plot::painted_where(&pass.output, 0.5)?;
+    let output = region::painted_where(&pass.output, 0.5)?;
     let title = format!("{name}: output, {caption}");
     save(format!("{name}_out.png"), &|path| {
         Region {
@@ -393,7 +393,7 @@ pub fn save_pictures(
         }
         .save(path)
     })?;
-    let graded = region_plot::field_values(&pass.output)?;
+    let graded = region::field_values(&pass.output)?;
     save(format!("{name}_out_graded.png"), &|path| {
         Field {
             title: &title,
@@ -448,8 +448,8 @@ pub const MAX_SEEDS: u64 = 10_000;
 /// summarised.
 pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.write_data {
-        files::write_atomically(path, crate::points::twin_spirals_csv().as_bytes())?;
-        eprintln!("wrote {} (sha1 {})", path.display(), crate::points::SPIRALS_SHA1);
+        files::write_atomically(path, crate::data::points::twin_spirals_csv().as_bytes())?;
+        eprintln!("wrote {} (sha1 {})", path.display(), crate::data::points::SPIRALS_SHA1);
         return Ok(());
     }
     if let Some(count) = args.seeds {
@@ -585,7 +585,7 @@ pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> R
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let mut outcomes = crate::train::on_workers(
+    let mut outcomes = crate::engine::train::on_workers(
         seeds,
         threads,
         || config.points(),
@@ -635,8 +635,8 @@ pub fn summary(config: &Config, outcomes: &[SeedOutcome]) -> String {
         config.epochs.saturating_sub(1),
         outcomes.len(),
         solved.len(),
-        crate::stats::median(&solved).map_or("-".to_string(), |m| m.to_string()),
-        crate::stats::median(&accuracies).unwrap_or(0.0),
+        crate::analysis::stats::median(&solved).map_or("-".to_string(), |m| m.to_string()),
+        crate::analysis::stats::median(&accuracies).unwrap_or(0.0),
     )
 }
 

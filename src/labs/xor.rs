@@ -14,13 +14,14 @@
 //! weights, bit for bit, on CPU; seed 1 stops at 3663; seed 2 stays in a local minimum (loss 0.3480
 //! at epoch 9999), as about half the course's runs do with these defaults.
 
-use crate::files;
-use crate::model::{seeded, EncModel, NanOutputs};
-use crate::optim::Sgd;
+use crate::data::files;
+use crate::data::points::PointSet;
+use crate::draw::hidden::HiddenPicture;
+use crate::draw::Format;
+use crate::engine::model::{seeded, EncModel, NanOutputs};
+use crate::engine::optim::Sgd;
+use crate::engine::trace::{exact_f32, LinearTrace};
 use crate::parity::{self, Fixture, Report};
-use crate::plot::{Format, HiddenPicture};
-use crate::points::PointSet;
-use crate::trace::{exact_f32, LinearTrace};
 use anyhow::{bail, ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -55,7 +56,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub init: f64,
     /// The script's `epochs`: it trains epochs 1 to EPOCHS-1 (`range(1, epochs)`)
-    #[arg(long, default_value_t = 10000, value_parser = clap::value_parser!(u64).range(2..=crate::train::MAX_EPOCHS))]
+    #[arg(long, default_value_t = 10000, value_parser = clap::value_parser!(u64).range(2..=crate::engine::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// Random seed, as torch.manual_seed(SEED) before the script runs; drawn and printed when not given
     #[arg(long, allow_negative_numbers = true)]
@@ -180,7 +181,7 @@ pub struct Trace {
     pub hid_out: LinearTrace,
     /// The kernels the run computed with (absent from traces made before they were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernels: Option<crate::kernels::Kernels>,
+    pub kernels: Option<crate::engine::kernels::Kernels>,
 }
 
 impl Trace {
@@ -195,7 +196,7 @@ impl Trace {
             minimum: run.minimum,
             in_hid: LinearTrace::of(&run.net.in_hid)?,
             hid_out: LinearTrace::of(&run.net.hid_out)?,
-            kernels: Some(crate::kernels::Kernels::here()),
+            kernels: Some(crate::engine::kernels::Kernels::here()),
         })
     }
 
@@ -215,7 +216,7 @@ impl parity::RunTrace for Trace {
         &self.script
     }
 
-    fn kernels(&self) -> Option<&crate::kernels::Kernels> {
+    fn kernels(&self) -> Option<&crate::engine::kernels::Kernels> {
         self.kernels.as_ref()
     }
 
@@ -306,8 +307,11 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("wrote {}", path.display());
     }
     if let Some(out) = &args.out {
-        let title =
-            crate::plot::epoch_title("2-2-1 network on XOR", trace.epochs, run.losses.last().copied());
+        let title = crate::draw::hidden::epoch_title(
+            "2-2-1 network on XOR",
+            trace.epochs,
+            run.losses.last().copied(),
+        );
         picture(&run.net, title)?.save(out)?;
         eprintln!("wrote {}", out.display());
     }

@@ -5,7 +5,7 @@
 //! (this machine's own unless `--portable` or the kernel variables say otherwise; the generators inherit
 //! the same environment), replays each trace with hud in this process, and compares bit for bit.
 
-use crate::kernels::Kernels;
+use crate::engine::kernels::Kernels;
 use crate::parity::{self, Fixture};
 use anyhow::{bail, ensure, Context, Result};
 use std::path::{Path, PathBuf};
@@ -13,11 +13,11 @@ use std::time::Instant;
 
 /// The generators and the helper they import, as `fixtures/` holds them.
 const GENERATORS: [(&str, &str); 5] = [
-    ("hud_kernels.py", include_str!("../fixtures/hud_kernels.py")),
-    ("encoder_reference.py", include_str!("../fixtures/encoder_reference.py")),
-    ("xor_reference.py", include_str!("../fixtures/xor_reference.py")),
-    ("spirals_reference.py", include_str!("../fixtures/spirals_reference.py")),
-    ("depth_reference.py", include_str!("../fixtures/depth_reference.py")),
+    ("hud_kernels.py", include_str!("../../fixtures/hud_kernels.py")),
+    ("encoder_reference.py", include_str!("../../fixtures/encoder_reference.py")),
+    ("xor_reference.py", include_str!("../../fixtures/xor_reference.py")),
+    ("spirals_reference.py", include_str!("../../fixtures/spirals_reference.py")),
+    ("depth_reference.py", include_str!("../../fixtures/depth_reference.py")),
 ];
 
 /// Each script's standard configs: (what it is, generator, its arguments). The spirals run 1,000
@@ -98,7 +98,7 @@ fn check_python(python: &Path, dir: &Path, here: &Kernels) -> Result<()> {
 }
 
 /// `hud verify --live`: one line per config and a verdict; an error unless every config is exact.
-pub fn run(python_arg: Option<&Path>) -> Result<()> {
+pub fn run(python_arg: Option<&Path>, labs: parity::Labs) -> Result<()> {
     let python = python(python_arg);
     let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
     for (name, text) in GENERATORS {
@@ -123,7 +123,7 @@ pub fn run(python_arg: Option<&Path>) -> Result<()> {
                 here.describe()
             );
             let started = Instant::now();
-            let report = parity::replay(&fixture)?;
+            let report = parity::replay(labs, &fixture)?;
             let hud_s = started.elapsed().as_secs_f64();
             let verdict = if report.exact() { "exact" } else { "DIFFERS" };
             Ok((

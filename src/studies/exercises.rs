@@ -8,17 +8,17 @@
 //! Question 2: the 8-3-8 encoder's cube; the page's answer is that the 8 points go to the corners of a
 //! cube and the 8 planes cut one corner each, a cuboctahedron; with the course's settings about one
 //! seed in five reaches it (seed 8 does), and the commonest shape is a square antiprism (see
-//! [`crate::cube`]).
+//! [`crate::analysis::cube`]).
 
-use crate::cube::Verdict;
-use crate::cube_plot::CubeRun;
-use crate::device::DeviceArg;
-use crate::encoder::{self, Config};
-use crate::files;
-use crate::model::EncModel;
-use crate::plot::{self, HiddenPicture};
-use crate::space_plot;
-use crate::targets::Target;
+use crate::analysis::cube::Verdict;
+use crate::data::files;
+use crate::data::targets::Target;
+use crate::draw;
+use crate::draw::cube::CubeRun;
+use crate::draw::hidden::HiddenPicture;
+use crate::engine::device::DeviceArg;
+use crate::engine::model::EncModel;
+use crate::labs::encoder::{self, Config};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -86,9 +86,10 @@ pub fn question1(seed: u64, device: DeviceArg, out: &std::path::Path) -> Result<
     let run = encoder::train(&config, &target, device.to_device()?, |_, _, _| Ok(()))?;
     let epochs = run.losses.len();
     let loss = run.losses.last().copied().unwrap_or(f32::NAN);
-    let title = plot::epoch_title(&format!("Question 1: 6-2-3, seed {seed}"), epochs as u64, Some(loss));
+    let title =
+        draw::hidden::epoch_title(&format!("Question 1: 6-2-3, seed {seed}"), epochs as u64, Some(loss));
     let picture = HiddenPicture::of(&run.net, title)?.labelled_for(&target);
-    let bytes = plot::render(&picture, out)?;
+    let bytes = draw::render(&picture, out)?;
 
     let got = output_bits(&run.net, &target)?;
     let mut text = String::new();
@@ -177,9 +178,10 @@ pub fn question2(seed: u64, device: DeviceArg, out: &std::path::Path) -> Result<
     let run = encoder::train(&config, &target, device.to_device()?, |_, _, _| Ok(()))?;
     let epochs = run.losses.len();
     let loss = run.losses.last().copied().unwrap_or(f32::NAN);
-    let title = plot::epoch_title(&format!("Question 2: 8-3-8, seed {seed}"), epochs as u64, Some(loss));
+    let title =
+        draw::hidden::epoch_title(&format!("Question 2: 8-3-8, seed {seed}"), epochs as u64, Some(loss));
     let cube = CubeRun::of(&run.net, &target, &title, None)?;
-    let bytes = space_plot::render(&run.net, &title, cube.subtitle(), out)?;
+    let bytes = draw::space::render(&run.net, &title, cube.subtitle(), out)?;
 
     let mut text = String::new();
     let _ = writeln!(

@@ -12,7 +12,7 @@
 //! hidden units are (the share of activations beyond +-0.95, and the mean |h|).
 //!
 //! Part 2 trains the encoder from initial weights of several sizes (`--init`), several seeds each, as
-//! batched runs ([`crate::batched`], each exactly `hud encoder --init I --seed S`), and counts the
+//! batched runs ([`crate::engine::batched`], each exactly `hud encoder --init I --seed S`), and counts the
 //! epochs to reach the stop loss.
 //!
 //! The result it should give (9-2-9, seed 0): both layers are affine to within 1% up to a weight
@@ -25,15 +25,15 @@
 //! every time (10 seeds) with a median of about 15,200 to 15,350 epochs; from `--init` 3, 6 of 10 runs
 //! converge within 30,000 epochs (median 22,177), and from `--init` 10 none does.
 
-use crate::batched::{self, RunSpec, Status};
-use crate::encoder::Config;
-use crate::figure::{self, entry, failed, Sample};
-use crate::files;
-use crate::model::{seeded, EncModel};
-use crate::plot::{self, Drawing, COLOUR_CYCLE};
-use crate::symmetry::Weights;
-use crate::targets::Target;
-use crate::trained::{self, Trained};
+use crate::data::files;
+use crate::data::targets::Target;
+use crate::draw::figure::{self, entry, failed, Sample};
+use crate::draw::{self, Drawing, COLOUR_CYCLE};
+use crate::engine::batched::{self, RunSpec, Status};
+use crate::engine::model::{seeded, EncModel};
+use crate::labs::encoder::Config;
+use crate::studies::symmetry::Weights;
+use crate::studies::trained::{self, Trained};
 use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -75,7 +75,7 @@ pub struct Args {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub sweep_seeds: u64,
     /// Part 2: the most epochs a run may take
-    #[arg(long, default_value_t = 30000, value_parser = clap::value_parser!(u64).range(1..=crate::train::MAX_EPOCHS))]
+    #[arg(long, default_value_t = 30000, value_parser = clap::value_parser!(u64).range(1..=crate::engine::train::MAX_EPOCHS))]
     pub sweep_epochs: u64,
     /// The picture: both parts, four panels (.png or .svg)
     #[arg(long, default_value = "nonlinearity.png")]
@@ -288,7 +288,7 @@ pub fn init_sweep(
     // One batch per worker, every `threads`-th run, each on one intra-op thread as in hud sweep, so
     // that each run rounds as a lone run does.
     let parts: Vec<Vec<usize>> = (0..threads).map(|t| (t..specs.len()).step_by(threads).collect()).collect();
-    let batches = crate::train::on_workers(
+    let batches = crate::engine::train::on_workers(
         parts,
         threads,
         || Ok(()),
@@ -344,8 +344,18 @@ fn up_to_scale(rows: &[ScaleRow], test: impl Fn(&ScaleRow) -> bool) -> Option<f6
 }
 
 impl Results {
+    /// Everything `hud nonlinearity` prints: part 1's table, part 2's, then the seed page's claims
+    /// against them.
     pub fn text(&self) -> String {
         let mut t = String::new();
+        self.write_scales(&mut t);
+        self.write_inits(&mut t);
+        self.write_claims(&mut t);
+        t
+    }
+
+    /// Part 1: how linear and how saturated each network is at each weight scale.
+    fn write_scales(&self, t: &mut String) {
         let s = &self.shape;
         let _ = writeln!(t, "Part 1: how linear is a {s} network, against the size of its weights");
         let _ = writeln!(
@@ -397,7 +407,10 @@ impl Results {
                 cells(&row.random)
             );
         }
+    }
 
+    /// Part 2: epochs to reach the loss against --init (nothing when it was skipped).
+    fn write_inits(&self, t: &mut String) {
         if !self.inits.is_empty() {
             let _ = writeln!(
                 t,
@@ -431,7 +444,10 @@ impl Results {
                 );
             }
         }
+    }
 
+    /// The seed page's claims, each against the numbers above.
+    fn write_claims(&self, t: &mut String) {
         let _ = writeln!(
             t,
             "The seed page's claims, against these numbers (nearly linear: nonlinearity at most {NEARLY_LINEAR}; \
@@ -464,6 +480,13 @@ impl Results {
             scale(step_trained),
             scale(step_random)
         );
+        self.write_slow_learning(t);
+        self.write_typical(t);
+        self.write_trained_itself(t, nearly_linear, linear_trained, step_trained);
+    }
+
+    /// "Large weights, learning very slow": how much slower than the fastest --init the larger ones are.
+    fn write_slow_learning(&self, t: &mut String) {
         let fastest = self
             .inits
             .iter()
@@ -498,6 +521,10 @@ impl Results {
                 let _ = writeln!(t, "  large weights, learning very slow: {fastest}; {}", slow.join("; "));
             }
         }
+    }
+
+    /// "Typical weights": the random network at the scales PyTorch's default layers draw.
+    fn write_typical(&self, t: &mut String) {
         let typical: Vec<&ScaleRow> =
             self.scales.iter().filter(|r| (0.1 * (1.0 - 1e-9)..=1.0 + 1e-9).contains(&r.scale)).collect();
         if let (Some(first), Some(last)) = (typical.first(), typical.last()) {
@@ -519,6 +546,16 @@ impl Results {
                 100.0 * last.random.saturated
             );
         }
+    }
+
+    /// Where the trained network's own weights lie between the two ranges.
+    fn write_trained_itself(
+        &self,
+        t: &mut String,
+        nearly_linear: impl Fn(&Measure) -> bool,
+        linear_trained: Option<f64>,
+        step_trained: Option<f64>,
+    ) {
         let m = &self.trained_itself;
         let place = if m.saturated >= STEP_LIKE {
             "in the step-like range".to_string()
@@ -543,7 +580,6 @@ impl Results {
             m.hidden,
             100.0 * m.saturated
         );
-        t
     }
 }
 
@@ -571,15 +607,55 @@ impl Drawing for Picture<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let font = |size: f64| (plot::FONT_FAMILY, size).into_font();
         let panels = figure::titled(root, &self.title)?.split_evenly((2, 2));
+        self.draw_linearity(&panels[0])?;
+        self.draw_saturation(&panels[1])?;
+        if self.results.inits.is_empty() {
+            let style = (draw::FONT_FAMILY, 18.0)
+                .into_font()
+                .into_text_style(root)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            for panel in &panels[2..] {
+                let (w, h) = panel.dim_in_pixel();
+                panel
+                    .draw_text("part 2 skipped (--sweep-seeds 0)", &style, (w as i32 / 2, h as i32 / 2))
+                    .map_err(failed)?;
+            }
+            return Ok(());
+        }
+        self.draw_epochs(&panels[2])?;
+        self.draw_converged(&panels[3])
+    }
+}
+
+impl Picture<'_> {
+    /// The weight scales' axis: from the smallest to the largest scale measured, log.
+    fn scale_axis(&self) -> (f64, f64) {
         let r = self.results;
         let lo = r.scales.first().map_or(1e-3, |s| s.scale);
         let hi = r.scales.last().map_or(1e3, |s| s.scale).max(lo * 10.0);
+        (lo, hi)
+    }
+
+    /// The --init axis of part 2: from the smallest to the largest init swept, log.
+    fn init_axis(&self) -> (f64, f64) {
+        let (ilo, ihi) = self
+            .results
+            .inits
+            .iter()
+            .fold((f64::INFINITY, 0f64), |(lo, hi), row| (lo.min(row.init), hi.max(row.init)));
+        (ilo, ihi.max(ilo * 10.0))
+    }
+
+    /// (a) How far from linear each network is, against the weight scale.
+    fn draw_linearity<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let r = self.results;
+        let (lo, hi) = self.scale_axis();
         let scale_axis = (lo / 1.3..hi * 1.3).log_scale();
         let trained_at = r.trained_scale;
-
-        // (a) nonlinearity.
         let values = r
             .scales
             .iter()
@@ -600,7 +676,7 @@ impl Drawing for Picture<'_> {
             entries.push(entry(Sample::Dashed(colour.stroke_width(2)), format!("{name}: hidden layer")));
         }
         let area = figure::caption_and_key(
-            &panels[0],
+            area,
             "How far from linear: residual of the best affine fit",
             &entries,
             13.0,
@@ -638,7 +714,18 @@ impl Drawing for Picture<'_> {
             chart.draw_series(DashedLineSeries::new(hidden, 6, 4, colour.stroke_width(2))).map_err(failed)?;
         }
 
-        // (b) saturation.
+        Ok(())
+    }
+
+    /// (b) How saturated the hidden units are, against the weight scale.
+    fn draw_saturation<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let r = self.results;
+        let (lo, hi) = self.scale_axis();
+        let scale_axis = (lo / 1.3..hi * 1.3).log_scale();
+        let trained_at = r.trained_scale;
         let mut entries = vec![entry(
             Sample::Dashed(BLACK.mix(0.45).stroke_width(1)),
             format!("step-like above {:.0}% saturated", 100.0 * STEP_LIKE),
@@ -650,7 +737,7 @@ impl Drawing for Picture<'_> {
             ));
             entries.push(entry(Sample::Dashed(colour.stroke_width(2)), format!("{name}: mean |h|")));
         }
-        let area = figure::caption_and_key(&panels[1], "How saturated: hidden units", &entries, 13.0)?;
+        let area = figure::caption_and_key(area, "How saturated: hidden units", &entries, 13.0)?;
         let mut chart = panel(&area).build_cartesian_2d(scale_axis, 0.0..1.02).map_err(failed)?;
         figure::mesh(
             &mut chart,
@@ -685,20 +772,16 @@ impl Drawing for Picture<'_> {
             chart.draw_series(DashedLineSeries::new(mean, 6, 4, colour.stroke_width(2))).map_err(failed)?;
         }
 
-        // (c), (d): training time and share converged against --init.
-        if r.inits.is_empty() {
-            for panel in &panels[2..] {
-                let style = font(18.0).into_text_style(panel).pos(Pos::new(HPos::Center, VPos::Center));
-                let (w, h) = panel.dim_in_pixel();
-                panel
-                    .draw_text("part 2 skipped (--sweep-seeds 0)", &style, (w as i32 / 2, h as i32 / 2))
-                    .map_err(failed)?;
-            }
-            return Ok(());
-        }
-        let (ilo, ihi) =
-            r.inits.iter().fold((f64::INFINITY, 0f64), |(lo, hi), row| (lo.min(row.init), hi.max(row.init)));
-        let ihi = ihi.max(ilo * 10.0);
+        Ok(())
+    }
+
+    /// (c) Median epochs to reach the loss, against --init, every run's epochs behind.
+    fn draw_epochs<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let r = self.results;
+        let (ilo, ihi) = self.init_axis();
         let init_axis = (ilo / 2.0..ihi * 2.0).log_scale();
         let cap = r.sweep_epochs as f64;
         let unreached: Vec<f64> =
@@ -717,7 +800,7 @@ impl Drawing for Picture<'_> {
             ));
         }
         let area = figure::caption_and_key(
-            &panels[2],
+            area,
             &format!("Median epochs to reach loss {}", r.stop),
             &entries,
             13.0,
@@ -755,8 +838,19 @@ impl Drawing for Picture<'_> {
                 .map_err(failed)?;
         }
 
+        Ok(())
+    }
+
+    /// (d) The share of runs that reached the loss, against --init.
+    fn draw_converged<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let r = self.results;
+        let (ilo, ihi) = self.init_axis();
+        let init_axis = (ilo / 2.0..ihi * 2.0).log_scale();
         let caption = format!("Runs reaching loss {} within {} epochs", r.stop, r.sweep_epochs);
-        let area = figure::caption_and_key(&panels[3], &caption, &[], 13.0)?;
+        let area = figure::caption_and_key(area, &caption, &[], 13.0)?;
         let mut chart = panel(&area).build_cartesian_2d(init_axis, 0.0..105.0).map_err(failed)?;
         figure::mesh(
             &mut chart,
@@ -806,7 +900,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     ensure!(args.sweep_epochs >= 1, "--sweep-epochs must be at least 1");
     ensure!(config.stop < 1.0, "--stop must be below 1 (the script's loop starts from loss = 1.0)");
-    plot::Format::of(&args.out)?;
+    draw::Format::of(&args.out)?;
     files::check_writable(&args.out)?;
 
     let started = Instant::now();

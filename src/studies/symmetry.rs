@@ -23,14 +23,14 @@
 //! epochs, the loss stuck at 0.217 (a 9-1-9 network gets 0.222), while a nudge of 1e-6 grows to a
 //! difference of about 8 by epoch 1000 and the run reaches loss 0.02 at epoch 15639.
 
-use crate::encoder::{self, Config};
-use crate::figure::{self, entry, failed, Sample};
-use crate::files;
-use crate::model::{seeded, EncModel, Linear};
-use crate::plot::{self, Drawing, COLOUR_CYCLE};
-use crate::targets::Target;
-use crate::train::{train_full_batch, Schedule};
-use crate::trained::{self, Trained};
+use crate::data::files;
+use crate::data::targets::Target;
+use crate::draw::figure::{self, entry, failed, Sample};
+use crate::draw::{self, Drawing, COLOUR_CYCLE};
+use crate::engine::model::{seeded, EncModel, Linear};
+use crate::engine::train::{train_full_batch, Schedule};
+use crate::labs::encoder::{self, Config};
+use crate::studies::trained::{self, Trained};
 use anyhow::{ensure, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -594,15 +594,30 @@ impl Drawing for Picture<'_> {
         DB::ErrorType: 'static,
     {
         let (top, bottom) = figure::titled(root, &self.title)?.split_vertically(50.percent());
+        self.draw_losses(&top)?;
+        self.draw_differences(&bottom)
+    }
+}
+
+impl Picture<'_> {
+    /// The epochs' axis: every run's, log.
+    fn epochs(&self) -> (std::ops::Range<f64>, usize) {
         let c = self.claim;
         let last = [c.tied.losses.len(), c.nudged.losses.len(), c.one_unit.len()]
             .into_iter()
             .max()
             .unwrap_or(1)
             .max(2);
-        let epochs = 0.9..last as f64 * 1.05;
+        (0.9..last as f64 * 1.05, last)
+    }
 
-        // Top: the loss.
+    /// Top: the three runs' losses, and --stop.
+    fn draw_losses<DB: DrawingBackend>(&self, top: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.claim;
+        let (epochs, last) = self.epochs();
         let top_loss = [&c.tied.losses, &c.nudged.losses, &c.one_unit]
             .iter()
             .flat_map(|l| l.iter().copied())
@@ -622,7 +637,7 @@ impl Drawing for Picture<'_> {
                 .iter()
                 .map(|(_, colour, _, label)| entry(Sample::Line(colour.stroke_width(3)), label.clone())),
         );
-        let top = figure::caption_and_key(&top, "Loss", &entries, 14.0)?;
+        let top = figure::caption_and_key(top, "Loss", &entries, 14.0)?;
         let mut chart = ChartBuilder::on(&top)
             .margin(12)
             .margin_right(30)
@@ -651,7 +666,16 @@ impl Drawing for Picture<'_> {
             chart.draw_series(LineSeries::new(line(losses), colour.stroke_width(width))).map_err(failed)?;
         }
 
-        // Bottom: how far apart the two units are.
+        Ok(())
+    }
+
+    /// Bottom: how far apart the two units are, tied and nudged.
+    fn draw_differences<DB: DrawingBackend>(&self, bottom: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let c = self.claim;
+        let (epochs, _) = self.epochs();
         let positive = c.nudged.largest.iter().chain(&c.tied.largest).copied().filter(|&d| d > 0.0);
         let (low, high) = positive.fold((f64::INFINITY, 0f64), |(lo, hi), d| (lo.min(d), hi.max(d)));
         let (low, high) = if high > 0.0 { (low / 10.0, high * 3.0) } else { (1e-8, 1.0) };
@@ -669,7 +693,7 @@ impl Drawing for Picture<'_> {
             ),
         ];
         let bottom = figure::caption_and_key(
-            &bottom,
+            bottom,
             "Largest difference between units 1 and 2 (incoming weights, bias, outgoing weights)",
             &entries,
             14.0,
@@ -716,7 +740,7 @@ pub fn run(args: Args) -> Result<()> {
         "--noise must be a finite number other than 0, got {}",
         args.noise
     );
-    plot::Format::of(&args.out)?;
+    draw::Format::of(&args.out)?;
     files::check_writable(&args.out)?;
 
     // Claim 3's three runs train beside the network the other claims examine.

@@ -2,10 +2,10 @@
 //! that `hud encoder --trace` wrote, or one trained here exactly as `hud encoder` trains it (on the
 //! CPU, so bit for bit with PyTorch), by default the seed's 9-2-9 encoder with seed 0.
 
-use crate::device::DeviceArg;
-use crate::encoder::{self, Config, NetworkArgs, Trace};
-use crate::model::EncModel;
-use crate::targets::Target;
+use crate::data::targets::Target;
+use crate::engine::device::DeviceArg;
+use crate::engine::model::EncModel;
+use crate::labs::encoder::{self, Config, NetworkArgs, Trace};
 use anyhow::{bail, ensure, Context, Result};
 use std::path::{Path, PathBuf};
 use tch::Device;
@@ -141,7 +141,7 @@ impl Trained {
 }
 
 fn read_trace(path: &Path) -> Result<Trace> {
-    let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
+    let text = crate::data::files::read_text_capped(path, crate::data::files::MAX_READ_BYTES, "")?;
     let trace: Trace = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!("{} is not a trace written by hud encoder --trace: {e}", path.display())
     })?;

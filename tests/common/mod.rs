@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 /// Puts this test process, and the hud and Python processes it starts, in the portable kernels
-/// (`hud::kernels::PORTABLE_ENV`), whose numbers are the same on every x86-64 CPU: every test that
+/// (`hud::engine::kernels::PORTABLE_ENV`), whose numbers are the same on every x86-64 CPU: every test that
 /// asserts a stopping epoch, a fixture or bitwise equality calls it first, before any tensor operation
 /// (ATen and MKL read their variables at their first call). `HUD_TEST_KERNELS=native` leaves the
 /// kernels the tests were started in (.ci/run's second pass); it returns whether they are portable.
@@ -13,20 +13,20 @@ pub fn portable() -> bool {
     static ENTER: Once = Once::new();
     if std::env::var("HUD_TEST_KERNELS").as_deref() != Ok("native") {
         ENTER.call_once(|| {
-            for (key, value) in hud::kernels::PORTABLE_ENV {
+            for (key, value) in hud::engine::kernels::PORTABLE_ENV {
                 std::env::set_var(key, value);
             }
         });
         // The thread count is per thread of the test harness.
         tch::set_num_threads(1);
-        let kernels = hud::kernels::Kernels::here();
+        let kernels = hud::engine::kernels::Kernels::here();
         assert!(
             kernels.is_portable(),
             "the tests could not enter the portable kernels: {}",
             kernels.describe()
         );
     }
-    hud::kernels::portable_env_in_force()
+    hud::engine::kernels::portable_env_in_force()
 }
 
 /// The Python with PyTorch 2.11.0 that scripts/setup.sh installed (it writes HUD_PYTHON into

@@ -1,7 +1,7 @@
 //! `hud depth`: the seed page's "Deeper Networks" section measured. It has no course script; the
 //! PyTorch reference is `fixtures/depth_reference.py`.
 //!
-//! A fully connected network of 1 to 200 hidden layers ([`crate::deep`]) with a chosen activation,
+//! A fully connected network of 1 to 200 hidden layers ([`crate::engine::deep`]) with a chosen activation,
 //! initialisation, batch norm and skip connections, on the twin spirals (or the encoder), measured
 //! layer by layer at initialisation and at chosen epochs: the norm, mean and std of each weight's
 //! gradient and of the gradient back-propagated to each layer's activations, the activations' mean
@@ -17,15 +17,17 @@
 //! seed's table does: sigmoid and tanh at 2 to 4 layers, ReLU and SELU at 8, He init with batch norm
 //! at 16, residual connections at 64, dense connections at 128.
 
-use crate::deep::{self, Act, Arch, DeepNet, Init, LayerStats, Run, Skip, Training};
-use crate::depth_plot::{self, GradientPicture, HistogramPicture, TablePicture};
-use crate::device::DeviceArg;
-use crate::figure;
-use crate::files;
+pub mod picture;
+
+use crate::data::files;
+use crate::draw;
+use crate::draw::figure;
+use crate::engine::deep::{self, Act, Arch, DeepNet, Init, LayerStats, Run, Skip, Training};
+use crate::engine::device::DeviceArg;
 use crate::parity::{Fixture, Report};
-use crate::plot;
 use anyhow::{bail, ensure, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use picture::{GradientPicture, HistogramPicture, TablePicture};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -143,7 +145,7 @@ fn data(args: &Args) -> Result<(Tensor, Tensor)> {
         let eye = Tensor::eye(dim, (Kind::Float, Device::Cpu));
         return Ok((eye.copy(), eye));
     }
-    let points = crate::points::PointSet::resolve(&args.data)?;
+    let points = crate::data::points::PointSet::resolve(&args.data)?;
     Ok((points.inputs, points.targets))
 }
 
@@ -228,8 +230,8 @@ pub fn run(args: Args) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| "depth.png".into());
     let histograms = args.histograms.clone().unwrap_or_else(|| "depth-activations.png".into());
     let csv = args.csv.clone().unwrap_or_else(|| "depth.csv".into());
-    plot::Format::of(&out)?;
-    plot::Format::of(&histograms)?;
+    draw::Format::of(&out)?;
+    draw::Format::of(&histograms)?;
     let outputs: Vec<&std::path::Path> =
         [&out, &histograms, &csv].into_iter().chain(&args.trace).map(|p| p.as_path()).collect();
     files::check_distinct(&outputs)?;
@@ -266,10 +268,10 @@ pub fn run(args: Args) -> Result<()> {
     let subject =
         format!("{} hidden layers of {} units ({}, seed {})", args.depth, args.width, args.data, args.seed);
     let gradients = GradientPicture { results: &results, title: format!("Gradients through {subject}") };
-    let picture = figure::render(&gradients, &out, depth_plot::GRADIENT_SIZE)?;
+    let picture = figure::render(&gradients, &out, picture::GRADIENT_SIZE)?;
     let activations =
         HistogramPicture { results: &results, title: format!("Activation histograms through {subject}") };
-    let hist = figure::render(&activations, &histograms, depth_plot::HISTOGRAM_SIZE)?;
+    let hist = figure::render(&activations, &histograms, picture::HISTOGRAM_SIZE)?;
     files::write_atomically(&csv, layers_csv(&results)?.as_bytes())?;
     files::write_atomically(&out, &picture)?;
     files::write_atomically(&histograms, &hist)?;
@@ -354,7 +356,7 @@ fn summary(results: &[(Arch, Run)], args: &Args) -> String {
             );
         }
     }
-    for (arch, run) in results.iter().filter(|(_, run)| depth_plot::dead(run)) {
+    for (arch, run) in results.iter().filter(|(_, run)| picture::dead(run)) {
         let loss = run.losses.first().copied().unwrap_or(f32::NAN);
         let _ = writeln!(
             text,
@@ -451,7 +453,7 @@ fn run_table(args: &Args) -> Result<()> {
     }
     let out = args.out.clone().unwrap_or_else(|| "depth-table.png".into());
     let csv = args.csv.clone().unwrap_or_else(|| "depth-table.csv".into());
-    plot::Format::of(&out)?;
+    draw::Format::of(&out)?;
     files::check_distinct(&[&out, &csv])?;
     files::check_writable(&out)?;
     files::check_writable(&csv)?;
@@ -468,7 +470,7 @@ fn run_table(args: &Args) -> Result<()> {
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    let mut cells = crate::train::on_workers(
+    let mut cells = crate::engine::train::on_workers(
         queue,
         args.jobs(),
         // Tensors cannot be shared between threads: each has its own copy of the data.
@@ -622,14 +624,14 @@ pub struct Measurement {
 pub struct Trace {
     pub script: String,
     pub config: Config,
-    #[serde(with = "crate::trace::exact_f32")]
+    #[serde(with = "crate::engine::trace::exact_f32")]
     pub losses: Vec<f32>,
-    #[serde(with = "crate::trace::exact_f32")]
+    #[serde(with = "crate::engine::trace::exact_f32")]
     pub accuracies: Vec<f32>,
     pub measurements: Vec<Measurement>,
     /// The kernels the run computed with (absent from traces made before they were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernels: Option<crate::kernels::Kernels>,
+    pub kernels: Option<crate::engine::kernels::Kernels>,
 }
 
 impl Trace {
@@ -646,7 +648,7 @@ impl Trace {
                 .iter()
                 .map(|(epoch, layers)| Measurement { epoch: *epoch, layers: layers.clone() })
                 .collect(),
-            kernels: Some(crate::kernels::Kernels::here()),
+            kernels: Some(crate::engine::kernels::Kernels::here()),
         }
     }
 

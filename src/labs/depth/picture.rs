@@ -2,11 +2,11 @@
 //! technique, the key beside the panels), activation histograms (one panel per technique, the layers'
 //! key above them) and the depth table as a heatmap.
 
-use crate::deep::{self, Arch, LayerStats, Run};
-use crate::depth::{cell_text, Cell};
-use crate::figure::{self, failed};
-use crate::layout::{self, Role};
-use crate::plot::{Drawing, COLOUR_CYCLE, FONT_FAMILY};
+use crate::draw::figure::{self, failed};
+use crate::draw::layout::{self, Role};
+use crate::draw::{Drawing, COLOUR_CYCLE, FONT_FAMILY};
+use crate::engine::deep::{self, Arch, LayerStats, Run};
+use crate::labs::depth::{cell_text, Cell};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;

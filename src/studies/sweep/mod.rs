@@ -1,9 +1,9 @@
 //! `hud sweep`: many encoder runs at once (seeds, and optionally a grid of N, K, lr, momentum and
-//! init), trained as batched tensor programs ([`crate::batched`]) on the CPU or a GPU, answering "how
+//! init), trained as batched tensor programs ([`crate::engine::batched`]) on the CPU or a GPU, answering "how
 //! often, and how fast, does this configuration learn?".
 //!
 //! Each run is exactly `hud encoder --seed S` with that configuration: the same initial weights and,
-//! on the CPU, the same loss at every epoch (see [`crate::batched`] for where that holds); `--compare`
+//! on the CPU, the same loss at every epoch (see [`crate::engine::batched`] for where that holds); `--compare`
 //! checks it by training the first runs one by one as well. Results: a CSV with one row per run, a
 //! summary per configuration (printed), and a picture (epochs histogram, or success rate against N).
 //! `--shard I/N` runs one of N disjoint parts, and `hud sweep merge` joins the parts' CSVs into the same
@@ -12,15 +12,17 @@
 //! The result it should give: 1000 seeds of 9-2-9 with the defaults all converge, median about 15,200
 //! epochs; 16-2-16 does not reach loss 0.02 within 200,000 epochs.
 
-use crate::batched::{self, Outcome, RunSpec, Status};
-use crate::cube;
-use crate::device::DeviceArg;
-use crate::encoder::{self, Config};
-use crate::figure::number;
-use crate::files;
-use crate::plot;
-use crate::targets::Target;
-use crate::trace::LinearTrace;
+pub mod picture;
+
+use crate::analysis::cube;
+use crate::data::files;
+use crate::data::targets::Target;
+use crate::draw;
+use crate::draw::figure::number;
+use crate::engine::batched::{self, Outcome, RunSpec, Status};
+use crate::engine::device::DeviceArg;
+use crate::engine::trace::LinearTrace;
+use crate::labs::encoder::{self, Config};
 use anyhow::{bail, ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -77,7 +79,7 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', default_value = "0.001", allow_negative_numbers = true)]
     pub init: Vec<f64>,
     /// Maximum number of epochs per run
-    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(1..=crate::train::MAX_EPOCHS))]
+    #[arg(long, default_value_t = 100000, value_parser = clap::value_parser!(u64).range(1..=crate::engine::train::MAX_EPOCHS))]
     pub epochs: u64,
     /// A run stops once an epoch's loss is at most this
     #[arg(long, default_value_t = 0.02, allow_negative_numbers = true)]
@@ -417,11 +419,31 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
     let mine: Vec<u64> = (0..spec.total_runs()).filter(|i| i % shard.count == shard.index - 1).collect();
     let compare: BTreeSet<u64> = mine.iter().copied().take(args.compare).collect();
-
-    // Runs of the same shape train together. An epoch costs a batch a fixed overhead whatever its
-    // size, so a shape is split only as far as needed to give every worker a batch.
     let cpu = device == tch::Device::Cpu;
     let threads = if cpu { args.threads.unwrap_or_else(default_threads).max(1) } else { 1 };
+    let batches = plan_batches(spec, &targets, &mine, threads, args.batch);
+    let started = Instant::now();
+    let results = train_batches(spec, &targets, batches, &compare, device, (threads, mine.len()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let (rows, tracked, inexact) = collect_rows(spec, &targets, results, &compare);
+    note_rounding(cpu, inexact);
+    let comparisons = compare_with_single_runs(spec, args, device, &rows, tracked)?;
+    Ok(Sweep { rows, comparisons, seconds })
+}
+
+/// A batch to train: the target's index in `--dim`, the hidden units, the runs.
+type Batch = (usize, i64, Vec<u64>);
+
+/// A trained batch and its outcome.
+type Trained = (usize, i64, Vec<u64>, batched::BatchResult);
+
+/// A run to compare with its single run: its number, settings, seed and the batch's losses.
+type Tracked = (u64, Point, u64, Vec<f32>);
+
+/// The sweep's runs in batches, biggest first.
+fn plan_batches(spec: &Spec, targets: &[Target], mine: &[u64], threads: usize, batch: usize) -> Vec<Batch> {
+    // Runs of the same shape train together. An epoch costs a batch a fixed overhead whatever its
+    // size, so a shape is split only as far as needed to give every worker a batch.
     let shapes = spec.dim.len() * spec.hid.len();
     let parts_per_shape = (threads / shapes).max(1);
     let mut batches: Vec<(usize, i64, Vec<u64>)> = Vec::new();
@@ -435,7 +457,7 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
                     p.dim == dim && p.hid == hid
                 })
                 .collect();
-            let size = args.batch.min(runs.len().div_ceil(parts_per_shape)).max(1);
+            let size = batch.min(runs.len().div_ceil(parts_per_shape)).max(1);
             batches.extend(runs.chunks(size).map(|c| (dim_index, hid, c.to_vec())));
         }
     }
@@ -445,8 +467,20 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
         std::cmp::Reverse((target.num_items() * target.num_outputs()) as i64 * hid * runs.len() as i64)
     });
 
-    let started = Instant::now();
-    let bar = ProgressBar::new(mine.len() as u64).with_style(
+    batches
+}
+
+/// Trains every batch, `threads` workers taking them from a queue, with a progress bar over `runs`.
+fn train_batches(
+    spec: &Spec,
+    targets: &[Target],
+    batches: Vec<Batch>,
+    compare: &BTreeSet<u64>,
+    device: tch::Device,
+    (threads, runs): (usize, usize),
+) -> Result<Vec<Trained>> {
+    let cpu = device == tch::Device::Cpu;
+    let bar = ProgressBar::new(runs as u64).with_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs done  {msg}")
             .expect("a valid template")
             .progress_chars("=> "),
@@ -498,12 +532,21 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
+    Ok(results.into_inner().unwrap())
+}
 
+/// One row per run, in run order; the runs to compare; the shapes whose products the batch could not
+/// round as a single run does.
+fn collect_rows(
+    spec: &Spec,
+    targets: &[Target],
+    results: Vec<Trained>,
+    compare: &BTreeSet<u64>,
+) -> (Vec<Row>, Vec<Tracked>, BTreeSet<String>) {
     let mut rows = Vec::new();
     let mut tracked = Vec::new();
     let mut inexact = BTreeSet::new();
-    for (dim_index, hid, runs, result) in results.into_inner().unwrap() {
+    for (dim_index, hid, runs, result) in results {
         let target = &targets[dim_index];
         if !result.products.exact {
             inexact.insert(format!("{}-{hid}-{}", target.num_items(), target.num_outputs()));
@@ -518,9 +561,16 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     }
     rows.sort_by_key(|r| r.run);
     tracked.sort_by_key(|t| t.0);
+    (rows, tracked, inexact)
+}
+
+/// Says, on stderr, whether the batched runs equal the single runs bit for bit.
+fn note_rounding(cpu: bool, inexact: BTreeSet<String>) {
     if cpu {
         // The batches ran one intra-op thread per worker.
-        let kernels = crate::kernels::Kernels { threads: 1, ..crate::kernels::Kernels::here() }.describe();
+        let kernels =
+            crate::engine::kernels::Kernels { threads: 1, ..crate::engine::kernels::Kernels::here() }
+                .describe();
         if inexact.is_empty() {
             eprintln!(
                 "note: in {kernels}, the batch found the order in which a single run's matrix products round, \
@@ -540,7 +590,16 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
              run: runs equal `hud encoder --device cuda` to within rounding"
         );
     }
+}
 
+/// Trains the tracked runs one by one as `hud encoder` does, and compares each with its batched run.
+fn compare_with_single_runs(
+    spec: &Spec,
+    args: &SweepArgs,
+    device: tch::Device,
+    rows: &[Row],
+    tracked: Vec<Tracked>,
+) -> Result<Vec<Comparison>> {
     let mut comparisons = Vec::new();
     for (i, point, seed, batched_losses) in tracked {
         let config = spec.config(&point, seed, args.device);
@@ -567,7 +626,7 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
         let label = format!("{} seed {seed}", config.shape(&target));
         comparisons.push(compare_runs(i, label, &batched_losses, batched_end, &single, single_end));
     }
-    Ok(Sweep { rows, comparisons, seconds })
+    Ok(comparisons)
 }
 
 fn default_threads() -> usize {
@@ -667,7 +726,7 @@ fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
 
 /// Reads a sweep CSV: its spec and rows.
 pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
-    let text = crate::files::read_text_capped(path, crate::files::MAX_READ_BYTES, "")?;
+    let text = crate::data::files::read_text_capped(path, crate::data::files::MAX_READ_BYTES, "")?;
     let context = || format!("{} is not a hud sweep CSV", path.display());
     let first = text.lines().next().unwrap_or_default();
     let rest = first.strip_prefix("# hud sweep ").with_context(context)?;
@@ -736,7 +795,7 @@ impl Spec {
             row.final_loss.is_finite() && row.final_loss >= 0.0
         };
         let shape_ok = row.hidden_shape.is_empty()
-            || crate::cube::Verdict::ALL.iter().any(|v| v.name() == row.hidden_shape);
+            || crate::analysis::cube::Verdict::ALL.iter().any(|v| v.name() == row.hidden_shape);
         match () {
             _ if row.target != self.target => bad("target", &row.target),
             _ if shape.is_some_and(|(items, _)| items != row.items) => bad("items", &row.items),
@@ -761,7 +820,7 @@ impl Spec {
 /// The quartiles of `sorted` (ascending), as numpy.percentile gives them.
 pub(crate) fn quartiles(sorted: &[u64]) -> Option<[f64; 3]> {
     let sorted: Vec<f64> = sorted.iter().map(|&e| e as f64).collect();
-    let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::stats::percentile(&sorted, q));
+    let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::analysis::stats::percentile(&sorted, q));
     Some([q1?, q2?, q3?])
 }
 
@@ -825,7 +884,11 @@ pub fn summary(rows: &[Row]) -> String {
 
 /// Writes the CSV and the picture and prints the summary.
 fn report(spec: &Spec, part: &str, rows: &[Row], csv: &Path, out: &Path) -> Result<()> {
-    let picture = plot::render_sized(&crate::sweep_plot::Picture(rows), out, crate::sweep_plot::SIZE)?;
+    let picture = draw::render_sized(
+        &crate::studies::sweep::picture::Picture(rows),
+        out,
+        crate::studies::sweep::picture::SIZE,
+    )?;
     files::write_atomically(csv, &csv_bytes(spec, part, rows)?)?;
     files::write_atomically(out, &picture)?;
     print!("{}", summary(rows));
@@ -835,7 +898,7 @@ fn report(spec: &Spec, part: &str, rows: &[Row], csv: &Path, out: &Path) -> Resu
 
 /// Refuses, before any work, outputs that could not be written.
 fn check_outputs(csv: &Path, out: &Path) -> Result<()> {
-    plot::Format::of(out)?;
+    draw::Format::of(out)?;
     files::check_writable(csv)?;
     files::check_writable(out)?;
     ensure!(csv != out, "--csv and --out both name {}", csv.display());

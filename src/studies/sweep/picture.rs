@@ -6,10 +6,10 @@
 //! (distinct for 20), series that would sit on each other are set a little apart, and the key sits
 //! beside the panels, never on the data. A sweep of one configuration gets a histogram of its epochs.
 
-use crate::figure::{self, number};
-use crate::layout::{self, Role};
-use crate::plot::{self, failed, COLOUR_CYCLE, FONT_FAMILY};
-use crate::sweep::{by_config, quartiles, Row};
+use crate::draw::figure::{self, number};
+use crate::draw::layout::{self, Role};
+use crate::draw::{self, failed, COLOUR_CYCLE, FONT_FAMILY};
+use crate::studies::sweep::{by_config, quartiles, Row};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -101,7 +101,7 @@ fn dodge(k: usize, count: usize, across_n: bool) -> f64 {
 /// The picture of a sweep's rows.
 pub struct Picture<'a>(pub &'a [Row]);
 
-impl plot::Drawing for Picture<'_> {
+impl draw::Drawing for Picture<'_> {
     fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
