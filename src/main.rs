@@ -112,7 +112,7 @@ fn main() {
         }
     }
     // Every output is staged and written when the command has succeeded, or not at all
-    // (src/files.rs); an interrupt leaves no file behind.
+    // (src/data/files.rs); an interrupt leaves no file behind.
     if let Err(e) = hud::data::files::on_interrupt() {
         eprintln!("error: {e:#}");
         std::process::exit(1);

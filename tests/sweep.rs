@@ -65,7 +65,7 @@ fn mixed_specs() -> Vec<RunSpec> {
 fn batched_runs_equal_single_runs_bit_for_bit() {
     common::portable();
     // Shapes whose products go to MKL's sgemm and to ATen's small-matrix loop (fewer than 4 outputs),
-    // with and without a scalar tail in sigmoid's vector loop (src/batched.rs).
+    // with and without a scalar tail in sigmoid's vector loop (src/engine/batched.rs).
     let specs = mixed_specs();
     let track: Vec<usize> = (0..specs.len()).collect();
     for (name, dim, hid, epochs) in [

@@ -107,7 +107,7 @@ impl Request {
         let mut taken: Vec<&Path> = other_outputs.to_vec();
         for (option, path) in [("--animate", &self.gif), ("--trajectory", &self.trajectory)] {
             let Some(path) = path else { continue };
-            // With 3 hidden units, --animate shows the trained cube turning (src/cube_plot.rs).
+            // With 3 hidden units, --animate shows the trained cube turning (src/draw/cube.rs).
             let turning = option == "--animate" && hid == 3;
             ensure!(
                 hid == 2 || turning,

@@ -475,7 +475,7 @@ impl Drawing for Region<'_> {
 
 /// One picture: `painted[iy * nx + ix]` (true where the course paints the orange colour: output >= 0.5,
 /// or hidden activation >= 0), the data points on top, a title. Writes PNG (or SVG by extension) whole
-/// or not at all (src/files.rs `write_atomically`).
+/// or not at all (src/data/files.rs `write_atomically`).
 pub fn draw_region(
     path: &Path,
     title: &str,

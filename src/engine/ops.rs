@@ -1,5 +1,5 @@
 //! ATen operations that tch binds without all their arguments, through the small C++ file beside this
-//! one (`src/ops.cpp`, compiled by build.rs against the same libtorch).
+//! one (`src/engine/ops.cpp`, compiled by build.rs against the same libtorch).
 
 use anyhow::Result;
 use std::ffi::{c_char, CStr};

@@ -345,7 +345,7 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     });
     // A run that fails (diverges) writes nothing, its --plot pictures included: they are staged until
-    // the command succeeds (src/files.rs).
+    // the command succeeds (src/data/files.rs).
     let run = run?;
     let trace = Trace::of(&config, &run)?;
     // The animation and trajectory are rendered before anything is written.
