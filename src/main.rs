@@ -40,6 +40,8 @@ enum Command {
     /// Measure vanishing and exploding gradients layer by layer in deep networks, or (--table) train
     /// every depth with every technique and tabulate which learn
     Depth(hud::labs::depth::Args),
+    /// Train a recurrent network (SRN or LSTM) on a^n b^n, a^n b^n c^n or Reber, as seq_train.py does
+    Seq(hud::labs::seq::Args),
 }
 
 /// `--noise -1e-6` as `--noise=-1e-6`, so that a negative value is parsed as a value (and `--seed -1`
@@ -128,6 +130,7 @@ fn main() {
         Command::Symmetry(args) => hud::studies::symmetry::run(args),
         Command::Nonlinearity(args) => hud::studies::nonlinearity::run(args),
         Command::Depth(args) => hud::labs::depth::run(args),
+        Command::Seq(args) => hud::labs::seq::run(args),
     };
     if let Err(e) = result.and_then(|()| hud::data::files::commit().context("nothing was written")) {
         hud::data::files::discard();

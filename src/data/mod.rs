@@ -2,5 +2,6 @@
 //! and outputs written all or nothing ([`files`]).
 
 pub mod files;
+pub mod numpy;
 pub mod points;
 pub mod targets;

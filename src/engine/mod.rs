@@ -12,5 +12,6 @@ pub mod model;
 pub mod nets;
 pub mod ops;
 pub mod optim;
+pub mod recurrent;
 pub mod trace;
 pub mod train;

@@ -5,17 +5,23 @@ use crate::engine::ops::{add_scaled_, addcdiv_, addcmul_};
 use anyhow::Result;
 use tch::Tensor;
 
-/// `torch.optim.SGD(params, lr, momentum)` (no dampening, weight decay or Nesterov).
+/// `torch.optim.SGD(params, lr, momentum, weight_decay)` (no dampening or Nesterov).
 #[derive(Debug)]
 pub struct Sgd {
     pub lr: f64,
     pub momentum: f64,
+    pub weight_decay: f64,
     momentum_buffers: Vec<Option<Tensor>>,
 }
 
 impl Sgd {
     pub fn new(lr: f64, momentum: f64) -> Self {
-        Sgd { lr, momentum, momentum_buffers: Vec::new() }
+        Sgd { lr, momentum, weight_decay: 0.0, momentum_buffers: Vec::new() }
+    }
+
+    /// The same with `weight_decay`: each step first takes `grad = grad.add(param, alpha=weight_decay)`.
+    pub fn with_weight_decay(self, weight_decay: f64) -> Self {
+        Sgd { weight_decay, ..self }
     }
 
     /// One step of `_single_tensor_sgd`: for each parameter, on the first step `buf = grad.clone()`,
@@ -25,6 +31,15 @@ impl Sgd {
         let _no_grad = tch::no_grad_guard();
         self.momentum_buffers.resize_with(params.len(), || None);
         for ((param, grad), buffer) in params.iter_mut().zip(grads).zip(&mut self.momentum_buffers) {
+            let decayed;
+            let grad = if self.weight_decay != 0.0 {
+                let mut g = grad.copy();
+                add_scaled_(&mut g, param, self.weight_decay)?;
+                decayed = g;
+                &decayed
+            } else {
+                grad
+            };
             let step = if self.momentum == 0.0 {
                 grad
             } else {

@@ -5,6 +5,7 @@ use crate::parity::Replay;
 
 pub mod depth;
 pub mod encoder;
+pub mod seq;
 pub mod spirals;
 pub mod xor;
 

@@ -1,0 +1,212 @@
+//! `hud seq`: the course's `seq_train.py`, hidden unit dynamics of recurrent networks: a simple
+//! recurrent network (SRN) or an LSTM learns to predict the next symbol of a^n b^n, a^n b^n c^n or the
+//! (embedded) Reber grammar, one sequence per step, and every 1000 steps prints a fresh sequence
+//! with its hidden activations and output probabilities.
+//!
+//! The scripts (`seq_train.py`, `seq_models.py`, `anbn.py`, `reber.py`) seed nothing; their data come
+//! from numpy's legacy global generator and their weights from torch's. `fixtures/seq_reference.py`
+//! mirrors them with `torch.manual_seed(seed)` and `np.random.seed(data_seed)`, and hud with the same
+//! `--seed` and `--data-seed` prints the same lines, bit for bit in the same kernels.
+//!
+//! The result it should give: `hud seq --lang anbn --seed 0 --epoch 1` prints the same 2 blocks as
+//! `python fixtures/seq_reference.py --lang anbn --seed 0 --epoch 1`.
+
+pub mod lang;
+
+use crate::data::numpy::RandomState;
+use crate::engine::optim::{Adam, Sgd};
+use crate::engine::recurrent::{Cell, Recurrent};
+use anyhow::{ensure, Result};
+use lang::{Example, Lang};
+use std::io::Write;
+use tch::{Kind, Tensor};
+
+/// The largest `--epoch` (thousands of steps).
+pub const MAX_THOUSANDS: u64 = 100_000;
+
+/// Train a recurrent network on a formal language, as `seq_train.py` does
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// reber, anbn or anbncn
+    #[arg(long, default_value = "reber", value_parser = ["reber", "anbn", "anbncn"])]
+    pub lang: String,
+    /// Embedded Reber grammar. As the script's argparse `type=bool`: any value but the empty string
+    /// means yes (`--embed False` too), so that the course's command lines run unchanged
+    #[arg(long, value_name = "ANY", default_value = "")]
+    pub embed: String,
+    /// min (reber) or max (anbn) length; 0: the script's default (anbn 8)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=1000))]
+    pub length: i64,
+    /// srn or lstm
+    #[arg(long, default_value = "srn", value_parser = ["srn", "lstm"])]
+    pub model: String,
+    /// number of hidden units; 0: the language's default (reber 2, anbn 2, anbncn 3)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=1000))]
+    pub hid: i64,
+    /// sgd or adam
+    #[arg(long, default_value = "adam", value_parser = ["sgd", "adam"])]
+    pub optim: String,
+    /// learning rate
+    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// momentum (sgd)
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub mom: f64,
+    /// initial weight size (srn)
+    #[arg(long, default_value_t = 0.001, allow_negative_numbers = true)]
+    pub init: f64,
+    /// number of training steps, in thousands; 0: the language's default (reber 50, anbn 100, anbncn 200)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_THOUSANDS))]
+    pub epoch: u64,
+    /// torch's seed (torch.manual_seed), for the weights; drawn and printed when not given
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// numpy's seed (np.random.seed), for the data [default: the --seed]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=u32::MAX as u64))]
+    pub data_seed: Option<u64>,
+}
+
+/// A run's settings, the script's defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub lang: Lang,
+    pub cell: Cell,
+    pub hid: i64,
+    pub sgd: bool,
+    pub lr: f64,
+    pub mom: f64,
+    pub init: f64,
+    /// Training steps: `epoch * 1000 + 1`.
+    pub steps: u64,
+    pub seed: u64,
+    pub data_seed: u32,
+}
+
+impl Args {
+    pub fn config(&self, seed: u64) -> Result<Config> {
+        for (name, value) in [("lr", self.lr), ("mom", self.mom), ("init", self.init)] {
+            ensure!(value.is_finite() && value >= 0.0, "--{name} must be a finite number >= 0, got {value}");
+        }
+        let (lang, hid, thousands) = match self.lang.as_str() {
+            "reber" => (Lang::Reber { embed: !self.embed.is_empty(), min_length: self.length }, 2, 50),
+            "anbn" => (
+                Lang::Anbn { num_class: 2, max_length: if self.length == 0 { 8 } else { self.length } },
+                2,
+                100,
+            ),
+            _ => (
+                Lang::Anbn { num_class: 3, max_length: if self.length == 0 { 8 } else { self.length } },
+                3,
+                200,
+            ),
+        };
+        let data_seed = self.data_seed.unwrap_or(seed);
+        ensure!(data_seed <= u64::from(u32::MAX), "numpy's seed must be below 2^32: give --data-seed");
+        let thousands = if self.epoch == 0 { thousands } else { self.epoch };
+        Ok(Config {
+            lang,
+            cell: if self.model == "lstm" { Cell::Lstm } else { Cell::Srn },
+            hid: if self.hid == 0 { hid } else { self.hid },
+            sgd: self.optim == "sgd",
+            lr: self.lr,
+            mom: self.mom,
+            init: self.init,
+            steps: thousands * 1000 + 1,
+            seed,
+            data_seed: data_seed as u32,
+        })
+    }
+}
+
+/// `lang.get_sequence()`'s tensors: the one-hot inputs (1, L, classes), the labels `seq[1:]` and the
+/// true probabilities (1, L, classes).
+fn tensors(example: &Example, classes: usize) -> (Tensor, Tensor, Tensor) {
+    let seq = Tensor::from_slice(&example.seq);
+    let steps = example.seq.len() as i64 - 1;
+    let input = seq.narrow(0, 0, steps).one_hot(classes as i64).to_kind(Kind::Float).unsqueeze(0);
+    let label = seq.narrow(0, 1, steps);
+    let flat: Vec<f32> = example.prob.iter().flatten().copied().collect();
+    let target = Tensor::from_slice(&flat).reshape([steps, classes as i64]).unsqueeze(0);
+    (input, label, target)
+}
+
+/// The optimiser `seq_train.py` makes: Adam or SGD, both with weight decay 0.00001.
+enum Optimizer {
+    Adam(Adam),
+    Sgd(Sgd),
+}
+
+impl Optimizer {
+    fn step(&mut self, params: &mut [Tensor], grads: &[Tensor]) -> Result<()> {
+        match self {
+            Optimizer::Adam(adam) => adam.step(params, grads),
+            Optimizer::Sgd(sgd) => sgd.step(params, grads),
+        }
+    }
+}
+
+/// Trains `config`'s network, calling `report` with the printed block every 1000 steps.
+pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Result<Recurrent> {
+    tch::manual_seed(config.seed as i64);
+    let mut rng = RandomState::new(config.data_seed);
+    let classes = config.lang.num_class();
+    let mut net = Recurrent::new(config.cell, classes as i64, config.hid, classes as i64, config.init);
+    let mut optimizer = if config.sgd {
+        Optimizer::Sgd(Sgd::new(config.lr, config.mom).with_weight_decay(0.00001))
+    } else {
+        Optimizer::Adam(Adam::new(config.lr, (0.9, 0.999), 1e-8, 0.00001))
+    };
+    for epoch in 0..config.steps {
+        let example = config.lang.example(&mut rng);
+        let (input, label, _) = tensors(&example, classes);
+        let (_, output) = net.forward(&input);
+        let log_prob = output.log_softmax(2, Kind::Float);
+        let loss = log_prob.squeeze().nll_loss(&label.squeeze());
+        let grads = Tensor::run_backward(&[&loss], &net.params, false, false);
+        optimizer.step(&mut net.params, &grads)?;
+        if epoch % 1000 == 0 {
+            let example = config.lang.example(&mut rng);
+            report(&tch::no_grad(|| evaluate(config, &net, epoch, &example))?)?;
+        }
+    }
+    Ok(net)
+}
+
+/// The block `print_outputs` prints for a fresh example.
+fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> Result<String> {
+    let classes = config.lang.num_class();
+    let (input, _, target) = tensors(example, classes);
+    let (hidden, output) = net.forward(&input);
+    let prob_out = output.log_softmax(-1, Kind::Float).exp();
+    let squared_error = |p: &Tensor, t: &Tensor| -> Result<f32> {
+        let d = p - t;
+        Ok(f32::try_from((&d * &d).mean(Kind::Float))?)
+    };
+    let errors = match config.lang {
+        Lang::Reber { embed: true, .. } => {
+            let steps = prob_out.size()[1];
+            let middle = |x: &Tensor| x.slice(1, 2, steps - 3, 1);
+            let last = |x: &Tensor| x.select(1, steps - 2);
+            vec![
+                squared_error(&middle(&prob_out), &middle(&target))?,
+                squared_error(&last(&prob_out), &last(&target))?,
+            ]
+        }
+        _ => vec![squared_error(&prob_out, &target)?],
+    };
+    let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
+    let probs = Vec::<Vec<f32>>::try_from(prob_out.squeeze_dim(0))?;
+    Ok(lang::printed(&config.lang, epoch, example, &hidden, &probs, &errors))
+}
+
+/// `hud seq`.
+pub fn run(args: Args) -> Result<()> {
+    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let config = args.config(seed)?;
+    if args.seed.is_none() {
+        eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
+    }
+    let mut stdout = std::io::stdout().lock();
+    train(&config, |block| Ok(stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?))?;
+    Ok(())
+}

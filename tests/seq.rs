@@ -1,0 +1,105 @@
+//! `hud seq`: the course's seq_train.py, its printed lines against the seeded Python
+//! (`fixtures/seq_reference.py`, the course's code line for line) for every language, both networks
+//! and both optimisers; numpy's generator and printing against numpy itself; the inputs it refuses.
+
+mod common;
+
+use common::{hud, python, repo_file};
+use std::process::Command;
+
+/// What the seeded course script prints for `args`.
+fn reference(args: &[&str]) -> String {
+    let output =
+        Command::new(python()).arg(repo_file("fixtures/seq_reference.py")).args(args).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn hud_seq_prints_the_scripts_lines_for_every_language_network_and_optimiser() {
+    common::portable();
+    for args in [
+        &["--lang", "anbn", "--seed", "0", "--epoch", "2"][..],
+        &["--lang", "anbncn", "--seed", "1", "--epoch", "1"],
+        &["--lang", "reber", "--seed", "2", "--epoch", "1"],
+        &[
+            "--lang", "reber", "--embed", "True", "--model", "lstm", "--hid", "4", "--seed", "3", "--epoch",
+            "1",
+        ],
+        // The a^n b^2n assignment's settings: SGD with momentum, short strings; numpy seeded apart.
+        &[
+            "--lang",
+            "anbn",
+            "--optim",
+            "sgd",
+            "--lr",
+            "0.005",
+            "--mom",
+            "0.9",
+            "--length",
+            "4",
+            "--seed",
+            "4",
+            "--data-seed",
+            "9",
+            "--epoch",
+            "1",
+        ],
+        &["--lang", "reber", "--length", "8", "--model", "lstm", "--seed", "5", "--epoch", "1"],
+    ] {
+        let ours = hud().arg("seq").args(args).assert().success().get_output().stdout.clone();
+        let ours = String::from_utf8(ours).unwrap();
+        let theirs = reference(args);
+        assert!(theirs.contains("epoch: 1000"), "{args:?}: {theirs}");
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}
+
+/// numpy's legacy generator and its float32 printing, against numpy itself over many cases.
+#[test]
+fn numpy_draws_and_prints_as_numpy() {
+    common::portable();
+    let script = r#"
+import numpy as np, sys
+np.set_printoptions(suppress=True, precision=2, sign=' ')
+for seed in [0, 1, 7, 12345, 4294967295]:
+    np.random.seed(seed)
+    print(' '.join(str(np.random.randint(lo, hi)) for lo, hi in [(1, 9), (0, 2), (0, 1), (1, 5), (0, 3), (3, 1000)] * 20))
+rng = np.random.RandomState(99)
+for n in range(300):
+    a = (rng.standard_normal(rng.randint(1, 8)) * 10.0 ** rng.randint(-4, 2)).astype(np.float32)
+    print(' '.join(repr(float(x)) for x in a) + '|' + str(a))
+"#;
+    let output = Command::new(python()).args(["-c", script]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    for seed in [0u32, 1, 7, 12345, 4294967295] {
+        let mut rng = hud::data::numpy::RandomState::new(seed);
+        let ranges = [(1, 9), (0, 2), (0, 1), (1, 5), (0, 3), (3, 1000)];
+        let ours: Vec<String> =
+            (0..20).flat_map(|_| ranges).map(|(lo, hi)| rng.randint(lo, hi).to_string()).collect();
+        assert_eq!(ours.join(" "), lines.next().unwrap(), "seed {seed}");
+    }
+    for line in lines {
+        let (values, printed) = line.split_once('|').unwrap();
+        let values: Vec<f32> = values.split(' ').map(|v| v.parse::<f64>().unwrap() as f32).collect();
+        assert_eq!(hud::data::numpy::format_array(&values), printed, "{values:?}");
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    for (args, message) in [
+        (&["seq", "--lang", "abc"][..], "invalid value 'abc'"),
+        (&["seq", "--model", "gru"], "invalid value 'gru'"),
+        (&["seq", "--epoch", "100001"], "100001"),
+        (&["seq", "--lr", "-1", "--seed", "0"], "--lr must be a finite number >= 0"),
+        (&["seq", "--seed", "5000000000"], "numpy's seed must be below 2^32"),
+        (&["seq", "--data-seed", "4294967296"], "4294967296"),
+    ] {
+        common::refuses_in(dir.path(), args, message);
+    }
+}
