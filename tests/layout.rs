@@ -213,6 +213,29 @@ fn spirals_with_forty_hidden_units_are_clear() {
 }
 
 #[test]
+fn a_recurrent_networks_states_are_clear() {
+    let layouts =
+        layouts_of(&["seq", "--lang", "anbn", "--seed", "0", "--epoch", "1", "--plot", "states.png"]);
+    clear("seq anbn states", &layouts, 1);
+    let layouts = layouts_of(&[
+        "seq",
+        "--lang",
+        "reber",
+        "--embed",
+        "1",
+        "--seed",
+        "0",
+        "--epoch",
+        "1",
+        "--plot",
+        "states.png",
+        "--num-plot",
+        "30",
+    ]);
+    clear("seq embedded reber states", &layouts, 1);
+}
+
+#[test]
 fn the_studies_pictures_are_clear() {
     clear("symmetry", &layouts_of(&["symmetry", "--epochs", "3000"]), 1);
     clear("nonlinearity", &layouts_of(&["nonlinearity", "--epochs", "3000"]), 1);

@@ -88,6 +88,41 @@ for n in range(300):
     }
 }
 
+/// `seq_plot.py`'s picture: every state's colour of the jet scale present, the start marked.
+#[test]
+fn the_picture_colours_each_hidden_state_by_its_count() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    hud()
+        .args([
+            "seq",
+            "--lang",
+            "anbn",
+            "--length",
+            "4",
+            "--seed",
+            "0",
+            "--epoch",
+            "1",
+            "--plot",
+            "states.png",
+        ])
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("wrote states.png"));
+    let image = image::open(dir.path().join("states.png")).unwrap().to_rgb8();
+    assert_eq!(image.dimensions(), hud::labs::seq::picture::SIZE);
+    // a^n b^n with --length 4: states 0 to 4, each its colour on jet's scale (the dots and the bar).
+    for state in 0..=4 {
+        let colour = hud::labs::seq::picture::jet(state as f64 / 4.0);
+        let count = image.pixels().filter(|p| p.0 == [colour.0, colour.1, colour.2]).count();
+        assert!(count > 50, "state {state}: {count} pixels of {colour:?}");
+    }
+    let black = image.pixels().filter(|p| p.0 == [0, 0, 0]).count();
+    assert!(black > 20, "the start's cross");
+}
+
 #[test]
 fn bad_arguments_are_refused() {
     common::portable();
@@ -99,6 +134,12 @@ fn bad_arguments_are_refused() {
         (&["seq", "--lr", "-1", "--seed", "0"], "--lr must be a finite number >= 0"),
         (&["seq", "--seed", "5000000000"], "numpy's seed must be below 2^32"),
         (&["seq", "--data-seed", "4294967296"], "4294967296"),
+        (
+            &["seq", "--lang", "anbncn", "--seed", "0", "--plot", "s.png"],
+            "--plot draws 2 hidden units; this network has 3",
+        ),
+        (&["seq", "--seed", "0", "--plot", "s.jpg"], ".png or .svg"),
+        (&["seq", "--num-plot", "3"], "--plot"),
     ] {
         common::refuses_in(dir.path(), args, message);
     }

@@ -12,6 +12,7 @@
 //! `python fixtures/seq_reference.py --lang anbn --seed 0 --epoch 1`.
 
 pub mod lang;
+pub mod picture;
 
 use crate::data::numpy::RandomState;
 use crate::engine::optim::{Adam, Sgd};
@@ -64,6 +65,13 @@ pub struct Args {
     /// numpy's seed (np.random.seed), for the data [default: the --seed]
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=u32::MAX as u64))]
     pub data_seed: Option<u64>,
+    /// After training, draw the hidden states of --num-plot fresh sequences, coloured by state
+    /// (seq_plot.py's picture; 2 hidden units), to this PNG or SVG
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
+    /// How many sequences --plot draws
+    #[arg(long, default_value_t = 10, requires = "plot", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub num_plot: u64,
 }
 
 /// A run's settings, the script's defaults filled in.
@@ -145,8 +153,12 @@ impl Optimizer {
     }
 }
 
-/// Trains `config`'s network, calling `report` with the printed block every 1000 steps.
-pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Result<Recurrent> {
+/// Trains `config`'s network, calling `report` with the printed block every 1000 steps; the network,
+/// and numpy's generator where training left it.
+pub fn train(
+    config: &Config,
+    mut report: impl FnMut(&str) -> Result<()>,
+) -> Result<(Recurrent, RandomState)> {
     tch::manual_seed(config.seed as i64);
     let mut rng = RandomState::new(config.data_seed);
     let classes = config.lang.num_class();
@@ -169,7 +181,51 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
             report(&tch::no_grad(|| evaluate(config, &net, epoch, &example))?)?;
         }
     }
-    Ok(net)
+    Ok((net, rng))
+}
+
+/// The largest state of `lang`, as `seq_plot.py` colours to it.
+fn max_state(lang: &Lang) -> i64 {
+    match *lang {
+        Lang::Reber { embed: true, .. } => 18,
+        Lang::Reber { embed: false, .. } => 6,
+        Lang::Anbn { max_length, .. } => max_length,
+    }
+}
+
+/// `seq_plot.py`'s picture of `count` fresh sequences through the trained network.
+fn state_picture(
+    config: &Config,
+    net: &Recurrent,
+    rng: &mut RandomState,
+    count: u64,
+) -> Result<picture::StatePicture> {
+    let classes = config.lang.num_class();
+    let mut paths = Vec::new();
+    for _ in 0..count {
+        let example = config.lang.example(rng);
+        let (input, _, _) = tensors(&example, classes);
+        let (hidden, _) = tch::no_grad(|| net.forward(&input));
+        let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
+        paths.push(hidden.iter().zip(&example.state[1..]).map(|(h, &s)| ((h[0], h[1]), s)).collect());
+    }
+    let start = match config.cell {
+        Cell::Srn => {
+            let h0 = Vec::<f32>::try_from(tch::no_grad(|| net.params[0].tanh()))?;
+            Some((h0[0], h0[1]))
+        }
+        Cell::Lstm => Some((0.0, 0.0)),
+    };
+    let name = match config.lang {
+        Lang::Anbn { num_class: 2, .. } => "a^n b^n",
+        Lang::Anbn { .. } => "a^n b^n c^n",
+        Lang::Reber { embed: true, .. } => "embedded Reber",
+        Lang::Reber { .. } => "Reber",
+    };
+    let model = if config.cell == Cell::Srn { "SRN" } else { "LSTM" };
+    let title =
+        format!("{model} on {name}, seed {}: hidden states of {count} sequences (x: start)", config.seed);
+    Ok(picture::StatePicture { paths, max_state: max_state(&config.lang), start, title })
 }
 
 /// The block `print_outputs` prints for a fresh example.
@@ -203,10 +259,24 @@ fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> 
 pub fn run(args: Args) -> Result<()> {
     let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
     let config = args.config(seed)?;
+    if let Some(path) = &args.plot {
+        crate::draw::Format::of(path)?;
+        crate::data::files::check_writable(path)?;
+        ensure!(config.hid == 2, "--plot draws 2 hidden units; this network has {}", config.hid);
+    }
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
     let mut stdout = std::io::stdout().lock();
-    train(&config, |block| Ok(stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?))?;
+    let (net, mut rng) =
+        train(&config, |block| Ok(stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?))?;
+    if let Some(path) = &args.plot {
+        let picture = state_picture(&config, &net, &mut rng, args.num_plot)?;
+        crate::data::files::write_atomically(
+            path,
+            &crate::draw::render_sized(&picture, path, picture::SIZE)?,
+        )?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }
