@@ -55,6 +55,38 @@ fn hud_seq_prints_the_scripts_lines_for_every_language_network_and_optimiser() {
     }
 }
 
+/// The trace: every step's loss and the final parameters, the same from hud as from the script, and
+/// replayed exactly by `hud verify` (as the saved fixtures in fixtures/seq/ are).
+#[test]
+fn hud_seqs_trace_is_the_scripts_and_verify_replays_it() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--lang", "reber", "--embed", "1", "--model", "lstm", "--seed", "7", "--epoch", "1"];
+    let ours = dir.path().join("ours.json");
+    let theirs = dir.path().join("theirs.json");
+    hud().arg("seq").args(args).arg("--trace").arg(&ours).assert().success();
+    let output = Command::new(python())
+        .arg(repo_file("fixtures/seq_reference.py"))
+        .args(args)
+        .arg("--trace")
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let read = |path: &std::path::Path| -> hud::labs::seq::Trace {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let (ours, theirs_trace) = (read(&ours), read(&theirs));
+    assert_eq!(ours.config, theirs_trace.config);
+    assert_eq!(ours.steps, 1001);
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&ours.loss), bits(&theirs_trace.loss));
+    for (a, b) in ours.params.iter().zip(&theirs_trace.params) {
+        assert_eq!(bits(a), bits(b));
+    }
+    hud().arg("verify").arg(&theirs).assert().success().stdout(predicates::str::contains("exact"));
+}
+
 /// numpy's legacy generator and its float32 printing, against numpy itself over many cases.
 #[test]
 fn numpy_draws_and_prints_as_numpy() {

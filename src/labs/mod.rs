@@ -16,6 +16,7 @@ pub const REPLAYS: &[(&str, Replay)] = &[
     (spirals::Trace::SCRIPT, spirals::replay),
     (xor::Trace::SCRIPT, xor::replay),
     (depth::Trace::SCRIPT, depth::replay),
+    (seq::Trace::SCRIPT, seq::replay),
 ];
 
 #[cfg(test)]

@@ -14,11 +14,15 @@
 pub mod lang;
 pub mod picture;
 
+use crate::data::files;
 use crate::data::numpy::RandomState;
 use crate::engine::optim::{Adam, Sgd};
 use crate::engine::recurrent::{Cell, Recurrent};
-use anyhow::{ensure, Result};
+use crate::engine::trace::exact_f32;
+use crate::parity::{self, Fixture, Report};
+use anyhow::{bail, ensure, Context, Result};
 use lang::{Example, Lang};
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use tch::{Kind, Tensor};
 
@@ -69,6 +73,10 @@ pub struct Args {
     /// (seq_plot.py's picture; 2 hidden units), to this PNG or SVG
     #[arg(long, value_name = "FILE")]
     pub plot: Option<std::path::PathBuf>,
+    /// Write the run (every step's loss, the final parameters) as JSON, as fixtures/seq_reference.py
+    /// --trace does
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
     /// How many sequences --plot draws
     #[arg(long, default_value_t = 10, requires = "plot", value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub num_plot: u64,
@@ -153,12 +161,15 @@ impl Optimizer {
     }
 }
 
-/// Trains `config`'s network, calling `report` with the printed block every 1000 steps; the network,
-/// and numpy's generator where training left it.
-pub fn train(
-    config: &Config,
-    mut report: impl FnMut(&str) -> Result<()>,
-) -> Result<(Recurrent, RandomState)> {
+/// A trained network, every training step's loss, and numpy's generator where training left it.
+pub struct Run {
+    pub net: Recurrent,
+    pub losses: Vec<f32>,
+    pub rng: RandomState,
+}
+
+/// Trains `config`'s network, calling `report` with the printed block every 1000 steps.
+pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Result<Run> {
     tch::manual_seed(config.seed as i64);
     let mut rng = RandomState::new(config.data_seed);
     let classes = config.lang.num_class();
@@ -168,6 +179,7 @@ pub fn train(
     } else {
         Optimizer::Adam(Adam::new(config.lr, (0.9, 0.999), 1e-8, 0.00001))
     };
+    let mut losses = Vec::with_capacity(config.steps as usize);
     for epoch in 0..config.steps {
         let example = config.lang.example(&mut rng);
         let (input, label, _) = tensors(&example, classes);
@@ -176,12 +188,130 @@ pub fn train(
         let loss = log_prob.squeeze().nll_loss(&label.squeeze());
         let grads = Tensor::run_backward(&[&loss], &net.params, false, false);
         optimizer.step(&mut net.params, &grads)?;
+        losses.push(f32::try_from(&loss)?);
         if epoch % 1000 == 0 {
             let example = config.lang.example(&mut rng);
             report(&tch::no_grad(|| evaluate(config, &net, epoch, &example))?)?;
         }
     }
-    Ok((net, rng))
+    Ok(Run { net, losses, rng })
+}
+
+/// A run's settings as the trace records them (the script's names, defaults filled in).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TraceConfig {
+    pub lang: String,
+    pub embed: bool,
+    /// anbn's max length or Reber's min length, after the script's default.
+    pub length: i64,
+    pub model: String,
+    pub hid: i64,
+    pub optim: String,
+    pub lr: f64,
+    pub mom: f64,
+    pub init: f64,
+    pub steps: u64,
+    pub seed: u64,
+    pub data_seed: u32,
+}
+
+impl TraceConfig {
+    fn of(config: &Config) -> Self {
+        let (lang, embed, length) = match config.lang {
+            Lang::Anbn { num_class: 2, max_length } => ("anbn", false, max_length),
+            Lang::Anbn { max_length, .. } => ("anbncn", false, max_length),
+            Lang::Reber { embed, min_length } => ("reber", embed, min_length),
+        };
+        TraceConfig {
+            lang: lang.into(),
+            embed,
+            length,
+            model: if config.cell == Cell::Lstm { "lstm" } else { "srn" }.into(),
+            hid: config.hid,
+            optim: if config.sgd { "sgd" } else { "adam" }.into(),
+            lr: config.lr,
+            mom: config.mom,
+            init: config.init,
+            steps: config.steps,
+            seed: config.seed,
+            data_seed: config.data_seed,
+        }
+    }
+
+    fn config(&self) -> Result<Config> {
+        let lang = match self.lang.as_str() {
+            "anbn" => Lang::Anbn { num_class: 2, max_length: self.length },
+            "anbncn" => Lang::Anbn { num_class: 3, max_length: self.length },
+            "reber" => Lang::Reber { embed: self.embed, min_length: self.length },
+            other => bail!("no language called '{other}'"),
+        };
+        ensure!(self.steps >= 1 && self.steps <= MAX_THOUSANDS * 1000 + 1, "a trace of {} steps", self.steps);
+        ensure!((1..=1000).contains(&self.hid), "a trace with {} hidden units", self.hid);
+        Ok(Config {
+            lang,
+            cell: if self.model == "lstm" { Cell::Lstm } else { Cell::Srn },
+            hid: self.hid,
+            sgd: self.optim == "sgd",
+            lr: self.lr,
+            mom: self.mom,
+            init: self.init,
+            steps: self.steps,
+            seed: self.seed,
+            data_seed: self.data_seed,
+        })
+    }
+}
+
+/// What a run computed: every step's loss and the final parameters, in `net.parameters()` order.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Trace {
+    pub script: String,
+    pub config: TraceConfig,
+    pub steps: u64,
+    #[serde(with = "exact_f32")]
+    pub loss: Vec<f32>,
+    pub params: Vec<Vec<f32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<crate::engine::kernels::Kernels>,
+}
+
+impl Trace {
+    pub const SCRIPT: &'static str = "seq";
+
+    pub fn of(config: &Config, run: &Run) -> Result<Self> {
+        let params = run
+            .net
+            .params
+            .iter()
+            .map(|p| Vec::<f32>::try_from(p.detach().reshape([-1])))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Trace {
+            script: Self::SCRIPT.into(),
+            config: TraceConfig::of(config),
+            steps: run.losses.len() as u64,
+            loss: run.losses.clone(),
+            params,
+            kernels: Some(crate::engine::kernels::Kernels::here()),
+        })
+    }
+
+    pub fn compare(&self, name: &str, ours: &Trace) -> Report {
+        let mut report = Report::new(name, self.steps as usize, ours.steps as usize);
+        report.compare_losses(&self.loss, &ours.loss);
+        let flat = |t: &Trace| t.params.iter().flatten().copied().collect::<Vec<f32>>();
+        report.compare_weights(&flat(self), &flat(ours));
+        report
+    }
+}
+
+/// Replays a saved reference run with our code and compares every step's loss and the final
+/// parameters with it.
+pub fn replay(fixture: &Fixture) -> Result<Report> {
+    let reference: Trace = fixture.parse()?;
+    parity::check_length(&fixture.name, "loss", reference.loss.len(), reference.steps)?;
+    let config = reference.config.config()?;
+    let run = train(&config, |_| Ok(()))?;
+    Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))
 }
 
 /// The largest state of `lang`, as `seq_plot.py` colours to it.
@@ -259,23 +389,29 @@ fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> 
 pub fn run(args: Args) -> Result<()> {
     let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
     let config = args.config(seed)?;
+    if let Some(path) = &args.trace {
+        files::check_writable(path)?;
+        ensure!(args.plot.as_ref() != Some(path), "--trace and --plot both name {}", path.display());
+    }
     if let Some(path) = &args.plot {
         crate::draw::Format::of(path)?;
-        crate::data::files::check_writable(path)?;
+        files::check_writable(path)?;
         ensure!(config.hid == 2, "--plot draws 2 hidden units; this network has {}", config.hid);
     }
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
     let mut stdout = std::io::stdout().lock();
-    let (net, mut rng) =
+    let mut run =
         train(&config, |block| Ok(stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?))?;
+    if let Some(path) = &args.trace {
+        let json = serde_json::to_string(&Trace::of(&config, &run)?).context("cannot encode the trace")?;
+        files::write_atomically(path, json.as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
     if let Some(path) = &args.plot {
-        let picture = state_picture(&config, &net, &mut rng, args.num_plot)?;
-        crate::data::files::write_atomically(
-            path,
-            &crate::draw::render_sized(&picture, path, picture::SIZE)?,
-        )?;
+        let picture = state_picture(&config, &run.net, &mut run.rng, args.num_plot)?;
+        files::write_atomically(path, &crate::draw::render_sized(&picture, path, picture::SIZE)?)?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
