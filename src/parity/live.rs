@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The generators and the helper they import, as `fixtures/` holds them.
-const GENERATORS: [(&str, &str); 5] = [
+const GENERATORS: [(&str, &str); 6] = [
     ("hud_kernels.py", include_str!("../../fixtures/hud_kernels.py")),
     ("encoder_reference.py", include_str!("../../fixtures/encoder_reference.py")),
     ("xor_reference.py", include_str!("../../fixtures/xor_reference.py")),
     ("spirals_reference.py", include_str!("../../fixtures/spirals_reference.py")),
     ("depth_reference.py", include_str!("../../fixtures/depth_reference.py")),
+    ("seq_reference.py", include_str!("../../fixtures/seq_reference.py")),
 ];
 
 /// Each script's standard configs: (what it is, generator, its arguments). The spirals run 1,000
@@ -36,6 +37,12 @@ pub const CONFIGS: &[(&str, &str, &str)] = &[
         "depth tanh 6 layers residual, 150 epochs",
         "depth_reference.py",
         "--act tanh --depth 6 --skip residual --width 8 --epochs 150 --lr 0.02 --measure-at 0,150 --seed 7",
+    ),
+    ("seq SRN a^n b^n seed 0, 1001 steps", "seq_reference.py", "--lang anbn --seed 0 --epoch 1"),
+    (
+        "seq LSTM embedded Reber seed 3, 1001 steps",
+        "seq_reference.py",
+        "--lang reber --embed 1 --model lstm --hid 4 --seed 3 --epoch 1",
     ),
 ];
 
