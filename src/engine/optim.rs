@@ -5,6 +5,17 @@ use crate::engine::ops::{add_scaled_, addcdiv_, addcmul_};
 use anyhow::Result;
 use tch::Tensor;
 
+/// `grad.add(param, alpha=weight_decay)`, as both optimisers take it first: a new tensor, or `None`
+/// when there is no weight decay (the gradient is used as it is).
+fn with_weight_decay(grad: &Tensor, param: &Tensor, weight_decay: f64) -> Result<Option<Tensor>> {
+    if weight_decay == 0.0 {
+        return Ok(None);
+    }
+    let mut decayed = grad.copy();
+    add_scaled_(&mut decayed, param, weight_decay)?;
+    Ok(Some(decayed))
+}
+
 /// `torch.optim.SGD(params, lr, momentum, weight_decay)` (no dampening or Nesterov).
 #[derive(Debug)]
 pub struct Sgd {
@@ -31,15 +42,8 @@ impl Sgd {
         let _no_grad = tch::no_grad_guard();
         self.momentum_buffers.resize_with(params.len(), || None);
         for ((param, grad), buffer) in params.iter_mut().zip(grads).zip(&mut self.momentum_buffers) {
-            let decayed;
-            let grad = if self.weight_decay != 0.0 {
-                let mut g = grad.copy();
-                add_scaled_(&mut g, param, self.weight_decay)?;
-                decayed = g;
-                &decayed
-            } else {
-                grad
-            };
+            let decayed = with_weight_decay(grad, param, self.weight_decay)?;
+            let grad = decayed.as_ref().unwrap_or(grad);
             let step = if self.momentum == 0.0 {
                 grad
             } else {
@@ -104,15 +108,8 @@ impl Adam {
         // Python computes `** 0.5` with libm's pow, which need not round as sqrt does: keep it a pow call.
         let bias_correction2_sqrt = bias_correction2.powf(std::hint::black_box(0.5));
         for ((param, grad), (exp_avg, exp_avg_sq)) in params.iter_mut().zip(grads).zip(&mut self.moments) {
-            let decayed;
-            let grad = if self.weight_decay != 0.0 {
-                let mut g = grad.copy();
-                add_scaled_(&mut g, param, self.weight_decay)?;
-                decayed = g;
-                &decayed
-            } else {
-                grad
-            };
+            let decayed = with_weight_decay(grad, param, self.weight_decay)?;
+            let grad = decayed.as_ref().unwrap_or(grad);
             let _ = exp_avg.lerp_(grad, 1.0 - self.beta1);
             let _ = exp_avg_sq.g_mul_scalar_(self.beta2);
             addcmul_(exp_avg_sq, grad, grad, 1.0 - self.beta2)?;

@@ -134,16 +134,18 @@ impl Args {
     }
 }
 
-/// `lang.get_sequence()`'s tensors: the one-hot inputs (1, L, classes), the labels `seq[1:]` and the
-/// true probabilities (1, L, classes).
-fn tensors(example: &Example, classes: usize) -> (Tensor, Tensor, Tensor) {
+/// `lang.get_sequence()`'s inputs and labels: the one-hot inputs (1, L, classes) and `seq[1:]`.
+fn tensors(example: &Example, classes: usize) -> (Tensor, Tensor) {
     let seq = Tensor::from_slice(&example.seq);
     let steps = example.seq.len() as i64 - 1;
     let input = seq.narrow(0, 0, steps).one_hot(classes as i64).to_kind(Kind::Float).unsqueeze(0);
-    let label = seq.narrow(0, 1, steps);
+    (input, seq.narrow(0, 1, steps))
+}
+
+/// The true probabilities (1, L, classes), which only the printed error needs.
+fn target(example: &Example, classes: usize) -> Tensor {
     let flat: Vec<f32> = example.prob.iter().flatten().copied().collect();
-    let target = Tensor::from_slice(&flat).reshape([steps, classes as i64]).unsqueeze(0);
-    (input, label, target)
+    Tensor::from_slice(&flat).reshape([example.prob.len() as i64, classes as i64]).unsqueeze(0)
 }
 
 /// The optimiser `seq_train.py` makes: Adam or SGD, both with weight decay 0.00001.
@@ -182,7 +184,7 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
     let mut losses = Vec::with_capacity(config.steps as usize);
     for epoch in 0..config.steps {
         let example = config.lang.example(&mut rng);
-        let (input, label, _) = tensors(&example, classes);
+        let (input, label) = tensors(&example, classes);
         let (_, output) = net.forward(&input);
         let log_prob = output.log_softmax(2, Kind::Float);
         let loss = log_prob.squeeze().nll_loss(&label.squeeze());
@@ -334,7 +336,7 @@ fn state_picture(
     let mut paths = Vec::new();
     for _ in 0..count {
         let example = config.lang.example(rng);
-        let (input, _, _) = tensors(&example, classes);
+        let (input, _) = tensors(&example, classes);
         let (hidden, _) = tch::no_grad(|| net.forward(&input));
         let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
         paths.push(hidden.iter().zip(&example.state[1..]).map(|(h, &s)| ((h[0], h[1]), s)).collect());
@@ -361,7 +363,8 @@ fn state_picture(
 /// The block `print_outputs` prints for a fresh example.
 fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> Result<String> {
     let classes = config.lang.num_class();
-    let (input, _, target) = tensors(example, classes);
+    let (input, _) = tensors(example, classes);
+    let target = target(example, classes);
     let (hidden, output) = net.forward(&input);
     let prob_out = output.log_softmax(-1, Kind::Float).exp();
     let squared_error = |p: &Tensor, t: &Tensor| -> Result<f32> {

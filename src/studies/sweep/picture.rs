@@ -11,6 +11,7 @@ use crate::draw::layout::{self, Role};
 use crate::draw::{self, failed, COLOUR_CYCLE, FONT_FAMILY};
 use crate::studies::sweep::{by_config, quartiles, Row};
 use anyhow::Result;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -161,6 +162,30 @@ fn whole(x: &f64) -> String {
     }
 }
 
+/// A panel's axes: whole numbers on both, at most 30 ticks along x.
+fn panel_axes<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    (x_desc, y_desc): (&str, &str),
+    (low, high): (f64, f64),
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let _axes = layout::scope(Role::Axis);
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(((high - low) as usize + 1).min(30))
+        .x_label_formatter(&whole)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .light_line_style(WHITE)
+        .label_style((FONT_FAMILY, 13))
+        .axis_desc_style((FONT_FAMILY, 14))
+        .draw()
+        .map_err(failed)
+}
+
 /// The share of runs that converged (filled markers on lines) and that got every output right
 /// (hollow markers), per series.
 fn success_panel<DB: DrawingBackend>(
@@ -181,22 +206,7 @@ where
         .y_label_area_size(52)
         .build_cartesian_2d(low..high, -4.0..106.0)
         .map_err(failed)?;
-    let x_ticks = ((high - low) as usize + 1).min(30);
-    {
-        let _axes = layout::scope(Role::Axis);
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("runs (%)")
-            .x_labels(x_ticks)
-            .x_label_formatter(&whole)
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .light_line_style(WHITE)
-            .label_style((FONT_FAMILY, 13))
-            .axis_desc_style((FONT_FAMILY, 14))
-            .draw()
-            .map_err(failed)?;
-    }
+    panel_axes(&mut chart, (x_desc, "runs (%)"), (low, high))?;
     for (k, s) in series.iter().enumerate() {
         let (colour, shape, dashed) = look(k);
         let shift = dodge(k, series.len(), across_n);
@@ -235,22 +245,7 @@ where
         .y_label_area_size(64)
         .build_cartesian_2d(low..high, 0.0..top)
         .map_err(failed)?;
-    let x_ticks = ((high - low) as usize + 1).min(30);
-    {
-        let _axes = layout::scope(Role::Axis);
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("epochs to stop")
-            .x_labels(x_ticks)
-            .x_label_formatter(&whole)
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .light_line_style(WHITE)
-            .label_style((FONT_FAMILY, 13))
-            .axis_desc_style((FONT_FAMILY, 14))
-            .draw()
-            .map_err(failed)?;
-    }
+    panel_axes(&mut chart, (x_desc, "epochs to stop"), (low, high))?;
     for (k, s) in series.iter().enumerate() {
         let (colour, shape, dashed) = look(k);
         let shift = dodge(k, series.len(), across_n);
