@@ -89,7 +89,8 @@ impl Drawing for StatePicture {
             .y_label_area_size(60)
             .build_cartesian_2d(-1.05f64..1.05, -1.05f64..1.05)
             .map_err(failed)?;
-        let tick = |v: &f64| format!("{v:.1}").replace('-', "\u{2212}");
+        // A tick a rounding error below 0 is 0, not "-0.0".
+        let tick = |v: &f64| format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { *v }).replace('-', "\u{2212}");
         figure::mesh(&mut chart, ("hidden unit 1", "hidden unit 2"), (&tick, &tick), 14.0)?;
         {
             let _paths = layout::scope(Role::Backdrop);
