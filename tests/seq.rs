@@ -176,3 +176,46 @@ fn bad_arguments_are_refused() {
         common::refuses_in(dir.path(), args, message);
     }
 }
+
+/// The scalar engine (`hud seq`'s SRN in the portable kernels) computes what tensors and autograd
+/// compute, to the bit: every step's loss and the final weights, for each language, 1 to 3 hidden
+/// units, Adam and SGD with momentum, short and long strings. In native kernels it is refused.
+#[test]
+fn the_scalar_engine_is_the_tensor_engine_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    if !common::portable() {
+        common::refuses_in(
+            dir.path(),
+            &["seq", "--engine", "scalar", "--epoch", "1"],
+            "run hud --portable seq",
+        );
+        return;
+    }
+    for args in [
+        &["--lang", "anbn", "--seed", "11", "--epoch", "2"][..],
+        &["--lang", "anbn", "--hid", "1", "--length", "20", "--seed", "12", "--epoch", "1"],
+        &[
+            "--lang", "anbncn", "--seed", "13", "--epoch", "1", "--optim", "sgd", "--lr", "0.05", "--mom",
+            "0.9",
+        ],
+        &["--lang", "reber", "--hid", "3", "--seed", "14", "--epoch", "1", "--init", "0.5"],
+        &["--lang", "reber", "--embed", "1", "--seed", "15", "--epoch", "1", "--lr", "0.01"],
+        &["--lang", "anbn", "--hid", "3", "--seed", "16", "--epoch", "1", "--optim", "sgd", "--lr", "0.1"],
+    ] {
+        let run = |engine: &str| {
+            let trace = dir.path().join(format!("{engine}.json"));
+            let out = hud().arg("seq").args(args).args(["--engine", engine, "--trace"]).arg(&trace).assert();
+            let stdout = out.success().get_output().stdout.clone();
+            (stdout, std::fs::read_to_string(&trace).unwrap())
+        };
+        let (scalar, tensor) = (run("scalar"), run("tensor"));
+        assert!(scalar.1.contains("\"loss\""), "{args:?}");
+        assert!(scalar == tensor, "{args:?}: the engines differ");
+    }
+    for (args, message) in [
+        (&["seq", "--engine", "scalar", "--model", "lstm"][..], "use --engine tensor for an LSTM"),
+        (&["seq", "--engine", "scalar", "--hid", "4"], "up to 3 hidden units"),
+    ] {
+        common::refuses_in(dir.path(), args, message);
+    }
+}

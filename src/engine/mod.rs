@@ -13,5 +13,6 @@ pub mod nets;
 pub mod ops;
 pub mod optim;
 pub mod recurrent;
+pub mod scalar_srn;
 pub mod trace;
 pub mod train;

@@ -58,5 +58,21 @@ int hud_mkl_cbwr_branch() {
   return get ? get(1) : -1;
 }
 
+// MKL's vector math (VML), called as ATen calls it on float tensors (`at::vml`: high accuracy, no
+// flushing of denormals, errors ignored): `tanh` and `sqrt` there are MKL's `vmsTanh` and `vmsSqrt`,
+// which round differently from glibc (MKL's sqrt is not the correctly rounded one). `which`: 0 tanh,
+// 1 sqrt. Returns -1 when this libtorch has no MKL.
+int hud_vml(int which, int n, const float *in, float *out) {
+  using Vml = void (*)(int, const float *, float *, long long);
+  static const Vml functions[2] = {reinterpret_cast<Vml>(dlsym(RTLD_DEFAULT, "vmsTanh")),
+                                   reinterpret_cast<Vml>(dlsym(RTLD_DEFAULT, "vmsSqrt"))};
+  if (which < 0 || which > 1 || !functions[which]) {
+    return -1;
+  }
+  const long long high_accuracy = 0x2, denormals_kept = 0x140000, errors_ignored = 0x100;
+  functions[which](n, in, out, high_accuracy | denormals_kept | errors_ignored);
+  return 0;
+}
+
 void hud_free_error(char *message) { free(message); }
 }
