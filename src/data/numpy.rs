@@ -6,6 +6,7 @@
 use rand_mt::Mt;
 
 /// numpy's legacy `RandomState` (what `np.random.seed` and `np.random.randint` use).
+#[derive(Clone)]
 pub struct RandomState {
     mt: Mt,
 }

@@ -11,6 +11,7 @@
 //! The result it should give: `hud seq --lang anbn --seed 0 --epoch 1` prints the same 2 blocks as
 //! `python fixtures/seq_reference.py --lang anbn --seed 0 --epoch 1`.
 
+pub mod analysis;
 pub mod lang;
 pub mod picture;
 
@@ -71,7 +72,8 @@ pub struct Args {
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=u32::MAX as u64))]
     pub data_seed: Option<u64>,
     /// After training, draw the hidden states of --num-plot fresh sequences, coloured by state
-    /// (seq_plot.py's picture; 2 hidden units), to this PNG or SVG
+    /// (seq_plot.py's picture: the plane for 2 hidden units, four views of the cube for 3, pairs of
+    /// units for more), to this PNG or SVG
     #[arg(long, value_name = "FILE")]
     pub plot: Option<std::path::PathBuf>,
     /// Write the run (every step's loss, the final parameters) as JSON, as fixtures/seq_reference.py
@@ -83,6 +85,11 @@ pub struct Args {
     /// kernels only)
     #[arg(long, default_value = "auto", value_parser = ["auto", "tensor", "scalar"])]
     pub engine: String,
+    /// After training, print what the network learned, measured on 100 fresh sequences: certain
+    /// symbols predicted, the printed error in the last 10 evaluations, Reber's legal predictions,
+    /// the hidden state by symbol and state
+    #[arg(long)]
+    pub analysis: bool,
     /// How many sequences --plot draws
     #[arg(long, default_value_t = 10, requires = "plot", value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub num_plot: u64,
@@ -195,6 +202,8 @@ impl Optimizer {
 pub struct Run {
     pub net: Recurrent,
     pub losses: Vec<f32>,
+    /// The printed error(s) of each evaluation, every 1000 steps.
+    pub errors: Vec<Vec<f32>>,
     pub rng: RandomState,
 }
 
@@ -205,6 +214,7 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
     let classes = config.lang.num_class();
     let mut net = Recurrent::new(config.cell, classes as i64, config.hid, classes as i64, config.init);
     let mut losses = Vec::with_capacity(config.steps as usize);
+    let mut errors = Vec::new();
     if config.scalar {
         let params = net
             .params
@@ -225,10 +235,12 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
             }
             if epoch % 1000 == 0 {
                 let example = config.lang.example(&mut rng);
-                report(&tch::no_grad(|| evaluate(config, &net, epoch, &example))?)?;
+                let (block, error) = evaluate(config, &net, epoch, &example)?;
+                report(&block)?;
+                errors.push(error);
             }
         }
-        return Ok(Run { net, losses, rng });
+        return Ok(Run { net, losses, errors, rng });
     }
     let mut optimizer = if config.sgd {
         Optimizer::Sgd(Sgd::new(config.lr, config.mom).with_weight_decay(0.00001))
@@ -246,10 +258,12 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
         losses.push(f32::try_from(&loss)?);
         if epoch % 1000 == 0 {
             let example = config.lang.example(&mut rng);
-            report(&tch::no_grad(|| evaluate(config, &net, epoch, &example))?)?;
+            let (block, error) = evaluate(config, &net, epoch, &example)?;
+            report(&block)?;
+            errors.push(error);
         }
     }
-    Ok(Run { net, losses, rng })
+    Ok(Run { net, losses, errors, rng })
 }
 
 /// Copies the scalar engine's parameters into the network's tensors.
@@ -404,14 +418,11 @@ fn state_picture(
         let (input, _) = tensors(&example, classes);
         let (hidden, _) = tch::no_grad(|| net.forward(&input));
         let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
-        paths.push(hidden.iter().zip(&example.state[1..]).map(|(h, &s)| ((h[0], h[1]), s)).collect());
+        paths.push(hidden.into_iter().zip(example.state[1..].iter().copied()).collect());
     }
     let start = match config.cell {
-        Cell::Srn => {
-            let h0 = Vec::<f32>::try_from(tch::no_grad(|| net.params[0].tanh()))?;
-            Some((h0[0], h0[1]))
-        }
-        Cell::Lstm => Some((0.0, 0.0)),
+        Cell::Srn => Vec::<f32>::try_from(tch::no_grad(|| net.params[0].tanh()))?,
+        Cell::Lstm => vec![0.0; config.hid as usize],
     };
     let name = match config.lang {
         Lang::Anbn { num_class: 2, .. } => "a^n b^n",
@@ -420,17 +431,28 @@ fn state_picture(
         Lang::Reber { .. } => "Reber",
     };
     let model = if config.cell == Cell::Srn { "SRN" } else { "LSTM" };
-    let title =
-        format!("{model} on {name}, seed {}: hidden states of {count} sequences (x: start)", config.seed);
-    Ok(picture::StatePicture { paths, max_state: max_state(&config.lang), start, title })
+    let shown = if config.hid > 4 { ", units 1 to 4" } else { "" };
+    let title = format!(
+        "{model} on {name}, seed {}: hidden states of {count} sequences{shown} (x: start)",
+        config.seed
+    );
+    Ok(picture::StatePicture { paths, max_state: max_state(&config.lang), start: Some(start), title })
 }
 
-/// The block `print_outputs` prints for a fresh example.
-fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> Result<String> {
+/// What the network makes of an example: each step's hidden state and output probabilities, and the
+/// script's printed error(s): the mean squared difference between those probabilities and the true
+/// ones (embedded Reber: over the inner string, and at the last symbol but one).
+pub struct Outputs {
+    pub hidden: Vec<Vec<f32>>,
+    pub probs: Vec<Vec<f32>>,
+    pub errors: Vec<f32>,
+}
+
+fn outputs(config: &Config, net: &Recurrent, example: &Example) -> Result<Outputs> {
     let classes = config.lang.num_class();
     let (input, _) = tensors(example, classes);
     let target = target(example, classes);
-    let (hidden, output) = net.forward(&input);
+    let (hidden, output) = tch::no_grad(|| net.forward(&input));
     let prob_out = output.log_softmax(-1, Kind::Float).exp();
     let squared_error = |p: &Tensor, t: &Tensor| -> Result<f32> {
         let d = p - t;
@@ -450,7 +472,28 @@ fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> 
     };
     let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
     let probs = Vec::<Vec<f32>>::try_from(prob_out.squeeze_dim(0))?;
-    Ok(lang::printed(&config.lang, epoch, example, &hidden, &probs, &errors))
+    Ok(Outputs { hidden, probs, errors })
+}
+
+/// The block `print_outputs` prints for a fresh example, and its error(s).
+fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> Result<(String, Vec<f32>)> {
+    let out = outputs(config, net, example)?;
+    Ok((lang::printed(&config.lang, epoch, example, &out.hidden, &out.probs, &out.errors), out.errors))
+}
+
+/// How many fresh sequences `--analysis` measures on.
+pub const ANALYSED_SEQUENCES: usize = 100;
+
+/// [`analysis::analyse`] on `count` fresh sequences drawn from `rng`.
+pub fn analyse(config: &Config, run: &Run, rng: &mut RandomState, count: usize) -> Result<analysis::Analysis> {
+    let examples: Vec<Example> = (0..count).map(|_| config.lang.example(rng)).collect();
+    let outs = examples.iter().map(|e| outputs(config, &run.net, e)).collect::<Result<Vec<_>>>()?;
+    let seen: Vec<analysis::Seen> = examples
+        .iter()
+        .zip(&outs)
+        .map(|(example, out)| analysis::Seen { example, hidden: &out.hidden, probs: &out.probs, errors: &out.errors })
+        .collect();
+    Ok(analysis::analyse(&config.lang, config.steps, &run.errors, &seen))
 }
 
 /// `hud seq`.
@@ -464,7 +507,6 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.plot {
         crate::draw::Format::of(path)?;
         files::check_writable(path)?;
-        ensure!(config.hid == 2, "--plot draws 2 hidden units; this network has {}", config.hid);
     }
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
@@ -477,9 +519,14 @@ pub fn run(args: Args) -> Result<()> {
         files::write_atomically(path, json.as_bytes())?;
         eprintln!("wrote {}", path.display());
     }
+    if args.analysis {
+        let report = analyse(&config, &run, &mut run.rng.clone(), ANALYSED_SEQUENCES)?;
+        stdout.write_all(report.text.as_bytes())?;
+        stdout.flush()?;
+    }
     if let Some(path) = &args.plot {
         let picture = state_picture(&config, &run.net, &mut run.rng, args.num_plot)?;
-        files::write_atomically(path, &crate::draw::render_sized(&picture, path, picture::SIZE)?)?;
+        files::write_atomically(path, &crate::draw::render_sized(&picture, path, picture.size())?)?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -1,8 +1,11 @@
 //! `seq_plot.py`'s picture, drawn from a trained network: the hidden states of fresh sequences,
 //! each coloured by the language's state on matplotlib's `jet` scale from 0 to the largest state
 //! (a^n b^n: the count), with each sequence's path as a thin line so that the counting can be read,
-//! and the start state (tanh of H0) marked by an x. Two hidden units: the plane.
+//! and the start state (tanh of H0) marked by an x. Two hidden units: the plane. Three: the cube
+//! [-1, 1]^3 from the four directions the 8-3-8 picture uses ([`crate::draw::cube::standard_views`]).
+//! More: a panel per pair of the first four units.
 
+use crate::draw::cube::{standard_views, View};
 use crate::draw::figure;
 use crate::draw::layout::{self, Role};
 use crate::draw::{failed, Drawing, FONT_FAMILY};
@@ -11,18 +14,43 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The picture's size in pixels.
+/// The picture's size in pixels, for two hidden units.
 pub const SIZE: (u32, u32) = (900, 760);
+/// For more: two rows of panels.
+pub const PANELS_SIZE: (u32, u32) = (1300, 1000);
 
-/// The hidden states of some sequences, for a network with two hidden units.
+/// The hidden states of some sequences.
 pub struct StatePicture {
     /// Per sequence, each step's hidden state and the state the language is in there.
-    pub paths: Vec<Vec<((f32, f32), i64)>>,
+    pub paths: Vec<Vec<(Vec<f32>, i64)>>,
     /// The largest state the colours run to (`seq_plot.py`'s `max_state`).
     pub max_state: i64,
     /// The hidden state before the first symbol.
-    pub start: Option<(f32, f32)>,
+    pub start: Option<Vec<f32>>,
     pub title: String,
+}
+
+/// How one panel places a hidden state: two units as its axes, or a view of the cube.
+#[derive(Clone, Copy)]
+enum Projection {
+    Units(usize, usize),
+    Cube(View),
+}
+
+impl Projection {
+    fn place(self, h: &[f32]) -> (f64, f64, f64) {
+        match self {
+            Projection::Units(i, j) => (f64::from(h[i]), f64::from(h[j]), 0.0),
+            Projection::Cube(view) => view.project([h[0], h[1], h[2]].map(f64::from)),
+        }
+    }
+
+    fn axes(self) -> (String, String) {
+        match self {
+            Projection::Units(i, j) => (format!("hidden unit {}", i + 1), format!("hidden unit {}", j + 1)),
+            Projection::Cube(view) => (format!("seen from {}, h3 up", view.name()), String::new()),
+        }
+    }
 }
 
 /// matplotlib's `jet` colour map at `t` in [0, 1].
@@ -42,6 +70,94 @@ pub fn jet(t: f64) -> RGBColor {
 }
 
 impl StatePicture {
+    /// The picture's size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        if self.units() == 2 {
+            SIZE
+        } else {
+            PANELS_SIZE
+        }
+    }
+
+    fn units(&self) -> usize {
+        self.paths.iter().flatten().map(|(h, _)| h.len()).next().unwrap_or(2)
+    }
+
+    fn projections(&self) -> Vec<Projection> {
+        match self.units() {
+            0..=2 => vec![Projection::Units(0, 1)],
+            3 => standard_views().into_iter().map(Projection::Cube).collect(),
+            units => {
+                let shown = units.min(4);
+                (0..shown).flat_map(|i| (i + 1..shown).map(move |j| Projection::Units(i, j))).collect()
+            }
+        }
+    }
+
+    /// One panel: the sequences' paths, the states as dots (the nearest drawn last in a cube view),
+    /// the start as an x; a cube view draws the cube's edges.
+    fn panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, projection: Projection) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let cube = matches!(projection, Projection::Cube(_));
+        let reach = if cube { 1.8 } else { 1.05 };
+        let mut chart = ChartBuilder::on(area)
+            .margin(if cube { 10 } else { 20 })
+            .x_label_area_size(if cube { 30 } else { 50 })
+            .y_label_area_size(if cube { 0 } else { 60 })
+            .build_cartesian_2d(-reach..reach, -reach..reach)
+            .map_err(failed)?;
+        // A tick a rounding error below 0 is 0, not "-0.0".
+        // Small panels label every other tick.
+        let every_half = self.projections().len() > 1;
+        let tick = |v: &f64| {
+            if every_half && ((v * 2.0).round() - v * 2.0).abs() > 1e-6 {
+                return String::new();
+            }
+            format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { *v }).replace('-', "\u{2212}")
+        };
+        let (x_name, y_name) = projection.axes();
+        if cube {
+            let _axis = layout::scope(Role::Axis);
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .disable_axes()
+                .x_desc(x_name)
+                .axis_desc_style((FONT_FAMILY, 14))
+                .draw()
+                .map_err(failed)?;
+            let _edges = layout::scope(Role::Backdrop);
+            for (a, b) in cube_edges() {
+                let (pa, pb) = (projection.place(&a), projection.place(&b));
+                let edge = LineSeries::new([(pa.0, pa.1), (pb.0, pb.1)], RGBColor(0xcc, 0xcc, 0xcc).stroke_width(1));
+                chart.draw_series(edge).map_err(failed)?;
+            }
+        } else {
+            figure::mesh(&mut chart, (x_name.as_str(), y_name.as_str()), (&tick, &tick), 14.0)?;
+        }
+        {
+            let _paths = layout::scope(Role::Backdrop);
+            for path in &self.paths {
+                let points = path.iter().map(|(h, _)| projection.place(h)).map(|(x, y, _)| (x, y));
+                chart
+                    .draw_series(LineSeries::new(points, RGBColor(0xb0, 0xb0, 0xb0).stroke_width(1)))
+                    .map_err(failed)?;
+            }
+        }
+        let mut dots: Vec<((f64, f64, f64), i64)> =
+            self.paths.iter().flatten().map(|(h, state)| (projection.place(h), *state)).collect();
+        dots.sort_by(|a, b| a.0 .2.total_cmp(&b.0 .2));
+        let dots = dots.into_iter().map(|((x, y, _), state)| Circle::new((x, y), 4, self.colour(state).filled()));
+        chart.draw_series(dots).map_err(failed)?;
+        if let Some(start) = &self.start {
+            let (x, y, _) = projection.place(start);
+            chart.draw_series(std::iter::once(Cross::new((x, y), 7, BLACK.stroke_width(2)))).map_err(failed)?;
+        }
+        Ok(())
+    }
+
     fn colour(&self, state: i64) -> RGBColor {
         jet(state as f64 / self.max_state.max(1) as f64)
     }
@@ -82,42 +198,30 @@ impl Drawing for StatePicture {
     {
         let area = figure::titled(root, &self.title)?;
         let (width, _) = area.dim_in_pixel();
-        let (plot, bar) = area.split_horizontally(width - 110);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-1.05f64..1.05, -1.05f64..1.05)
-            .map_err(failed)?;
-        // A tick a rounding error below 0 is 0, not "-0.0".
-        let tick = |v: &f64| format!("{:.1}", if v.abs() < 0.05 { 0.0 } else { *v }).replace('-', "\u{2212}");
-        figure::mesh(&mut chart, ("hidden unit 1", "hidden unit 2"), (&tick, &tick), 14.0)?;
-        {
-            let _paths = layout::scope(Role::Backdrop);
-            for path in &self.paths {
-                let points = path.iter().map(|&((x, y), _)| (f64::from(x), f64::from(y)));
-                chart
-                    .draw_series(LineSeries::new(points, RGBColor(0xb0, 0xb0, 0xb0).stroke_width(1)))
-                    .map_err(failed)?;
-            }
-        }
-        for path in &self.paths {
-            let dots = path.iter().map(|&((x, y), state)| {
-                Circle::new((f64::from(x), f64::from(y)), 4, self.colour(state).filled())
-            });
-            chart.draw_series(dots).map_err(failed)?;
-        }
-        if let Some((x, y)) = self.start {
-            chart
-                .draw_series(std::iter::once(Cross::new(
-                    (f64::from(x), f64::from(y)),
-                    7,
-                    BLACK.stroke_width(2),
-                )))
-                .map_err(failed)?;
+        let (plots, bar) = area.split_horizontally(width - 110);
+        let projections = self.projections();
+        let columns = if projections.len() == 1 { 1 } else { projections.len().div_ceil(2) };
+        let rows = projections.len().div_ceil(columns);
+        for (panel, projection) in plots.split_evenly((rows, columns)).iter().zip(projections) {
+            self.panel(panel, projection)?;
         }
         self.colour_bar(&bar)
     }
+}
+
+/// The twelve edges of the cube [-1, 1]^3.
+fn cube_edges() -> Vec<([f32; 3], [f32; 3])> {
+    let corners: Vec<[f32; 3]> =
+        (0..8).map(|c| [0, 1, 2].map(|axis| if c >> axis & 1 == 1 { 1.0 } else { -1.0 })).collect();
+    let mut edges = Vec::new();
+    for (a, ca) in corners.iter().enumerate() {
+        for (b, cb) in corners.iter().enumerate().skip(a + 1) {
+            if (a ^ b).count_ones() == 1 {
+                edges.push((*ca, *cb));
+            }
+        }
+    }
+    edges
 }
 
 #[cfg(test)]
