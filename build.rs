@@ -16,6 +16,7 @@ fn main() {
     let lib = std::env::var("DEP_TCH_LIBTORCH_LIB")
         .expect("torch-sys did not say where libtorch is; run scripts/setup.sh first");
     compile_ops(Path::new(&lib));
+    compile_portable_sqrt();
     link_libtorch(&lib);
     embed_fixtures();
 }
@@ -30,6 +31,22 @@ fn compile_ops(lib: &Path) {
         .define("_GLIBCXX_USE_CXX11_ABI", "1")
         .warnings(false)
         .compile("hud_ops");
+}
+
+/// `src/engine/portable_sqrt.c` as a shared library, which hud embeds and preloads in the portable
+/// kernels (see that file).
+fn compile_portable_sqrt() {
+    println!("cargo:rerun-if-changed=src/engine/portable_sqrt.c");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("libhud_portable_sqrt.so");
+    let compiler = cc::Build::new().get_compiler();
+    let status = std::process::Command::new(compiler.path())
+        .args(["-O2", "-fPIC", "-shared", "-fno-math-errno", "-o"])
+        .arg(&out)
+        .arg("src/engine/portable_sqrt.c")
+        .arg("-lm")
+        .status()
+        .expect("cannot run the C compiler");
+    assert!(status.success(), "cannot build src/engine/portable_sqrt.c");
 }
 
 fn link_libtorch(lib: &str) {

@@ -8,7 +8,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "hud", version)]
 struct Cli {
-    /// Compute in the portable kernels (ATen's scalar kernels, MKL COMPATIBLE, one thread), whose
+    /// Compute in the portable kernels (ATen's scalar kernels, MKL COMPATIBLE, one thread, the correctly
+    /// rounded sqrt in place of MKL's), whose
     /// numbers are the same on every x86-64 CPU and are those of the saved PyTorch fixtures and of the
     /// README's figures; without it, in this CPU's own kernels, as PyTorch runs here by default
     #[arg(long, global = true)]

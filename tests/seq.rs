@@ -167,7 +167,6 @@ fn bad_arguments_are_refused() {
         (&["seq", "--seed", "5000000000"], "numpy's seed must be below 2^32"),
         (&["seq", "--data-seed", "4294967296"], "4294967296"),
         (&["seq", "--seed", "0", "--plot", "s.jpg"], ".png or .svg"),
-        (&["seq", "--num-plot", "3"], "--plot"),
     ] {
         common::refuses_in(dir.path(), args, message);
     }

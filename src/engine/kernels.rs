@@ -4,11 +4,13 @@
 //! PyTorch's CPU float32 results depend on the kernels a machine runs: ATen dispatches its loops to the
 //! widest vector unit it finds (`ATEN_CPU_CAPABILITY` narrows it), MKL picks its sgemm code by CPU
 //! vendor and vector width (`MKL_CBWR` fixes it), and some kernels split their work between threads.
-//! So a run is reproducible bit for bit only in the same kernels. The portable choice, [`PORTABLE_ENV`],
-//! is ATen's scalar kernels, MKL's COMPATIBLE branch (SSE2 code, the branch MKL documents as giving the
-//! same results on Intel and Intel-compatible CPUs) and one thread: measured to give the same numbers
-//! on an AMD Zen 4 (AVX-512) and the machines of the project's developers, and in it MKL's own
-//! instruction-set switch changes no number. Every saved fixture is made in it.
+//! So a run is reproducible bit for bit only in the same kernels. The portable choice, [`PORTABLE_ENV`]
+//! plus [`portable_env`]'s preloaded square root, is ATen's scalar kernels, MKL's COMPATIBLE branch
+//! (SSE2 code, the branch MKL documents as giving the same results on Intel and Intel-compatible
+//! CPUs), one thread, and the correctly rounded square root in place of MKL's vector sqrt
+//! (`src/engine/portable_sqrt.c`): MKL's COMPATIBLE sqrt gives other bits on an Intel Xeon than on an
+//! AMD EPYC, while every other function measured (tanh, exp, log, sigmoid, products) gives the same.
+//! Every saved fixture is made in it.
 //!
 //! The choice must be in place before libtorch first dispatches and before its OpenMP runtime reads
 //! its environment (when the library loads), so `--portable` re-executes hud with it
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::ffi::{c_char, CStr, OsString};
 
 extern "C" {
+    fn hud_portable_sqrt_loaded() -> i32;
     fn hud_cpu_capability() -> *mut c_char;
     fn hud_torch_version() -> *const c_char;
     fn hud_mkl_cbwr_branch() -> i32;
@@ -39,6 +42,55 @@ pub const PORTABLE_ENV: [(&str, &str); 6] = [
 /// error instead of a loop.
 const REEXEC_MARK: &str = "HUD_PORTABLE_REEXEC";
 
+/// The portable square root (`src/engine/portable_sqrt.c`, built by build.rs).
+const PORTABLE_SQRT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libhud_portable_sqrt.so"));
+
+/// Names the portable square root's library for the generators' `--portable` (`hud_kernels.py`).
+pub const PORTABLE_SQRT_VAR: &str = "HUD_PORTABLE_SQRT";
+
+/// The variables [`portable_env`] sets beyond [`PORTABLE_ENV`]: unset them (with those) for a process
+/// in other kernels.
+pub const PORTABLE_PRELOAD_VARS: [&str; 2] = ["LD_PRELOAD", PORTABLE_SQRT_VAR];
+
+/// The portable square root's library on disk, written once per build into hud's cache folder
+/// (`$XDG_CACHE_HOME/hud`, `~/.cache/hud`, or the temporary folder).
+pub fn portable_sqrt_library() -> Result<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    let folder = base.join("hud");
+    let hash = PORTABLE_SQRT
+        .iter()
+        .fold(0xcbf29ce484222325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    let path = folder.join(format!("portable-sqrt-{hash:016x}.so"));
+    if std::fs::read(&path).is_ok_and(|bytes| bytes == PORTABLE_SQRT) {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&folder).with_context(|| format!("cannot make {}", folder.display()))?;
+    let mut file = tempfile::NamedTempFile::new_in(&folder)?;
+    std::io::Write::write_all(&mut file, PORTABLE_SQRT)?;
+    file.persist(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// The whole environment of the portable kernels: [`PORTABLE_ENV`], and the portable square root
+/// preloaded (`LD_PRELOAD`, and [`PORTABLE_SQRT_VAR`] for the generators).
+pub fn portable_env() -> Result<Vec<(&'static str, String)>> {
+    let library = portable_sqrt_library()?.to_string_lossy().into_owned();
+    let mut env: Vec<(&'static str, String)> =
+        PORTABLE_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect();
+    env.push(("LD_PRELOAD", library.clone()));
+    env.push((PORTABLE_SQRT_VAR, library));
+    Ok(env)
+}
+
+/// Whether the portable square root took the place of MKL's in this process.
+pub fn portable_sqrt_loaded() -> bool {
+    // SAFETY: a lookup of a symbol by name.
+    unsafe { hud_portable_sqrt_loaded() == 1 }
+}
+
 /// The kernels a run computed with, as a trace records them.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Kernels {
@@ -56,6 +108,19 @@ pub struct Kernels {
     pub mkl_instructions: Option<String>,
     /// The CPU's model name (what "native kernels" depend on).
     pub cpu: String,
+    /// The square root ATen's `sqrt` computes: `IEEE` (the portable one, preloaded) or `MKL` (MKL's
+    /// vector sqrt, whose bits depend on the CPU's vendor; traces made before it was recorded).
+    #[serde(default = "mkl_sqrt")]
+    pub sqrt: String,
+}
+
+fn mkl_sqrt() -> String {
+    "MKL".into()
+}
+
+/// `AMD`, `Intel`, or the model name: MKL's COMPATIBLE branch depends on the vendor.
+fn vendor(cpu: &str) -> &str {
+    ["AMD", "Intel"].into_iter().find(|v| cpu.contains(v)).unwrap_or(cpu)
 }
 
 fn owned_c_string(raw: *mut c_char) -> String {
@@ -123,25 +188,39 @@ impl Kernels {
             threads: i64::from(tch::get_num_threads()),
             mkl_instructions: std::env::var("MKL_ENABLE_INSTRUCTIONS").ok(),
             cpu: cpu_model(),
+            sqrt: if portable_sqrt_loaded() { "IEEE" } else { "MKL" }.into(),
         }
     }
 
-    /// ATen's scalar kernels, MKL COMPATIBLE, one thread: the same numbers on every x86-64 CPU.
+    /// ATen's scalar kernels, MKL COMPATIBLE, one thread, the portable square root: the same numbers
+    /// on every x86-64 CPU.
     pub fn is_portable(&self) -> bool {
+        self.is_compatible() && self.sqrt == "IEEE"
+    }
+
+    /// ATen's scalar kernels, MKL COMPATIBLE, one thread (with either square root).
+    fn is_compatible(&self) -> bool {
         self.aten == "DEFAULT" && self.mkl_cbwr == "COMPATIBLE" && self.threads == 1
     }
 
     /// Whether runs in these kernels and in `other` give the same numbers, so that comparing them bit
-    /// for bit is meaningful: both portable (on any CPU), or the very same kernels, threads and CPU
-    /// model. The same libtorch version either way.
+    /// for bit is meaningful: both portable (on any CPU); both MKL COMPATIBLE with MKL's square root on
+    /// CPUs of one vendor (measured: AMD Zen 4 against Zen 4); or the very same kernels, threads and
+    /// CPU model. The same libtorch version always.
     pub fn same_numbers_as(&self, other: &Kernels) -> bool {
+        let compatible_by_vendor = self.is_compatible()
+            && other.is_compatible()
+            && self.sqrt == other.sqrt
+            && vendor(&self.cpu) == vendor(&other.cpu);
         self.torch == other.torch
             && (self.is_portable() && other.is_portable()
+                || compatible_by_vendor
                 || self.aten == other.aten
                     && self.mkl_cbwr == other.mkl_cbwr
                     && self.threads == other.threads
                     && self.mkl_instructions == other.mkl_instructions
-                    && self.cpu == other.cpu)
+                    && self.cpu == other.cpu
+                    && self.sqrt == other.sqrt)
     }
 
     /// `portable kernels (ATen DEFAULT, MKL COMPATIBLE, 1 thread, torch 2.11.0)` or `native kernels of
@@ -157,7 +236,13 @@ impl Kernels {
         }
         let detail = format!("ATen {}, {mkl}, {threads}, torch {}", self.aten, self.torch);
         if self.is_portable() {
-            format!("portable kernels ({detail})")
+            format!("portable kernels ({detail}, IEEE sqrt)")
+        } else if self.is_compatible() && self.sqrt == "MKL" {
+            format!(
+                "MKL COMPATIBLE kernels of {} ({detail}, MKL's sqrt: the same only on {} CPUs)",
+                self.cpu,
+                vendor(&self.cpu)
+            )
         } else {
             format!("native kernels of {} ({detail})", self.cpu)
         }
@@ -172,9 +257,18 @@ impl Kernels {
             return Err(format!("this hud runs libtorch {torch}"));
         }
         if self.is_portable() {
-            return Ok(PORTABLE_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect());
+            return portable_env().map_err(|e| format!("cannot set up the portable square root: {e:#}"));
         }
         let cpu = cpu_model();
+        if self.is_compatible() && self.sqrt == "MKL" {
+            if vendor(&self.cpu) != vendor(&cpu) {
+                return Err(format!(
+                    "it was made with MKL's square root on {}, whose bits differ on this machine's {cpu}",
+                    self.cpu
+                ));
+            }
+            return Ok(PORTABLE_ENV.iter().map(|&(k, v)| (k, v.to_string())).collect());
+        }
         if self.cpu != cpu {
             return Err(format!("this machine's CPU is {cpu}"));
         }
@@ -194,9 +288,11 @@ impl Kernels {
     }
 }
 
-/// Whether this process was started with the portable kernels' environment.
+/// Whether this process was started with the portable kernels' environment, the portable square root
+/// preloaded.
 pub fn portable_env_in_force() -> bool {
     PORTABLE_ENV.iter().all(|(key, value)| std::env::var(key).is_ok_and(|v| v == *value))
+        && portable_sqrt_loaded()
 }
 
 /// Runs this same command again with the portable kernels' environment, unless it already has it.
@@ -212,9 +308,7 @@ pub fn reexec_portable() -> Result<()> {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut command = std::process::Command::new(&exe);
     command.args(&args).env(REEXEC_MARK, "1");
-    for (key, value) in PORTABLE_ENV {
-        command.env(key, value);
-    }
+    command.envs(portable_env()?);
     use std::os::unix::process::CommandExt;
     let error = command.exec();
     Err(error).with_context(|| format!("--portable: cannot re-execute {}", exe.display()))
@@ -232,6 +326,7 @@ mod tests {
             threads,
             mkl_instructions: None,
             cpu: cpu.into(),
+            sqrt: if aten == "DEFAULT" { "IEEE" } else { "MKL" }.into(),
         }
     }
 
@@ -254,6 +349,12 @@ mod tests {
         other_torch.torch = "2.10.0".into();
         assert!(!amd.same_numbers_as(&other_torch));
         assert!(amd.describe().starts_with("portable kernels (ATen DEFAULT, MKL COMPATIBLE, 1 thread"));
+        // With MKL's square root, COMPATIBLE kernels agree only within a vendor.
+        let mkl_sqrt = |k: &Kernels| Kernels { sqrt: "MKL".into(), ..k.clone() };
+        assert!(!mkl_sqrt(&amd).same_numbers_as(&mkl_sqrt(&intel)));
+        assert!(mkl_sqrt(&amd).same_numbers_as(&Kernels { cpu: "AMD EPYC 9R14".into(), ..mkl_sqrt(&amd) }));
+        assert!(!mkl_sqrt(&amd).same_numbers_as(&amd));
+        assert!(mkl_sqrt(&amd).describe().contains("MKL's sqrt: the same only on AMD CPUs"));
         assert!(native_intel.describe().starts_with("native kernels of Intel Xeon (ATen AVX512"));
     }
 

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/headeronly/version.h>
 
 // Runs `op`, turning a C++ exception into the message for Rust (nullptr when it succeeded).
@@ -73,6 +75,55 @@ int hud_vml(int which, int n, const float *in, float *out) {
   functions[which](n, in, out, high_accuracy | denormals_kept | errors_ignored);
   return 0;
 }
+
+// A state dict as Python's `torch.save(net.state_dict(), path)` writes it (a dict of named tensors,
+// in order, in PyTorch's zip format), into a malloc'ed buffer for the caller to free.
+char *hud_save_state(const char **names, const at::Tensor **tensors, int count, char **data, size_t *size) {
+  return guarded([&] {
+    c10::Dict<std::string, at::Tensor> state;
+    for (int i = 0; i < count; ++i) {
+      state.insert(names[i], *tensors[i]);
+    }
+    // torch::jit::pickle_save, without the type tags it puts on a dict, which Python's torch.load
+    // refuses by default (weights_only) since PyTorch 2.6.
+    std::vector<char> pickled, bytes;
+    torch::jit::Pickler pickler(
+        [&](const char *buffer, size_t size) { pickled.insert(pickled.end(), buffer, buffer + size); },
+        nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+    pickler.protocol();
+    pickler.pushIValue(state);
+    pickler.stop();
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void *buffer, size_t size) -> size_t {
+      const char *start = static_cast<const char *>(buffer);
+      bytes.insert(bytes.end(), start, start + size);
+      return size;
+    });
+    torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
+    writer.writeEndOfFile();
+    *data = static_cast<char *>(malloc(bytes.size()));
+    memcpy(*data, bytes.data(), bytes.size());
+    *size = bytes.size();
+  });
+}
+
+// The tensors `names` of a state dict saved by `torch.save` (or hud_save_state), each a new tensor
+// for the caller (tch) to own.
+char *hud_load_state(const char *data, size_t size, const char **names, int count, at::Tensor **tensors) {
+  return guarded([&] {
+    const auto loaded = torch::jit::pickle_load(std::vector<char>(data, data + size));
+    TORCH_CHECK(loaded.isGenericDict(), "not a state dict: a ", loaded.tagKind());
+    const auto dict = loaded.toGenericDict();
+    for (int i = 0; i < count; ++i) {
+      const auto found = dict.find(std::string(names[i]));
+      TORCH_CHECK(found != dict.end(), "no tensor '", names[i], "' in the state dict");
+      TORCH_CHECK(found->value().isTensor(), "'", names[i], "' is not a tensor");
+      tensors[i] = new at::Tensor(found->value().toTensor());
+    }
+  });
+}
+
+// Whether src/engine/portable_sqrt.c is preloaded (its marker symbol is found).
+int hud_portable_sqrt_loaded() { return dlsym(RTLD_DEFAULT, "hud_portable_sqrt") != nullptr; }
 
 void hud_free_error(char *message) { free(message); }
 }

@@ -14,6 +14,58 @@ extern "C" {
         -> *mut c_char;
     fn hud_free_error(message: *mut c_char);
     fn hud_cpu_float_lanes() -> i32;
+    fn hud_save_state(
+        names: *const *const c_char,
+        tensors: *const *const C_tensor,
+        count: i32,
+        data: *mut *mut c_char,
+        size: *mut usize,
+    ) -> *mut c_char;
+    fn hud_load_state(
+        data: *const c_char,
+        size: usize,
+        names: *const *const c_char,
+        count: i32,
+        tensors: *mut *mut C_tensor,
+    ) -> *mut c_char;
+}
+
+/// `torch.save(state_dict)`'s bytes for these named tensors, in order: what Python's `torch.load`
+/// reads back as a dict (and `net.load_state_dict` takes).
+pub fn save_state(named: &[(&str, &Tensor)]) -> Result<Vec<u8>> {
+    let names: Vec<std::ffi::CString> =
+        named.iter().map(|(n, _)| std::ffi::CString::new(*n)).collect::<Result<_, _>>()?;
+    let name_ptrs: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
+    let tensor_ptrs: Vec<*const C_tensor> = named.iter().map(|(_, t)| t.as_ptr()).collect();
+    let (mut data, mut size) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: the arrays hold `named.len()` live pointers for the call; ops.cpp mallocs `data`.
+    check(unsafe {
+        hud_save_state(name_ptrs.as_ptr(), tensor_ptrs.as_ptr(), named.len() as i32, &mut data, &mut size)
+    })?;
+    // SAFETY: data holds size bytes, malloc'ed by ops.cpp, freed here after copying.
+    let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, size) }.to_vec();
+    unsafe { hud_free_error(data) };
+    Ok(bytes)
+}
+
+/// The tensors `names` of a state dict that `torch.save` (or [`save_state`]) wrote.
+pub fn load_state(bytes: &[u8], names: &[&str]) -> Result<Vec<Tensor>> {
+    let owned: Vec<std::ffi::CString> =
+        names.iter().map(|n| std::ffi::CString::new(*n)).collect::<Result<_, _>>()?;
+    let name_ptrs: Vec<*const c_char> = owned.iter().map(|n| n.as_ptr()).collect();
+    let mut tensors: Vec<*mut C_tensor> = vec![std::ptr::null_mut(); names.len()];
+    // SAFETY: bytes and the arrays are live for the call; each returned pointer is a new at::Tensor.
+    check(unsafe {
+        hud_load_state(
+            bytes.as_ptr() as *const c_char,
+            bytes.len(),
+            name_ptrs.as_ptr(),
+            names.len() as i32,
+            tensors.as_mut_ptr(),
+        )
+    })?;
+    // SAFETY: each pointer is a heap at::Tensor that tch now owns.
+    Ok(tensors.into_iter().map(|t| unsafe { Tensor::from_ptr(t) }).collect())
 }
 
 fn check(error: *mut c_char) -> Result<()> {

@@ -136,7 +136,9 @@ fn replay_in_child(env: &[(&str, String)], members: &[(Source, Kernels)]) -> Res
     let exe = std::env::current_exe().context("cannot find hud's own executable")?;
     let mut command = std::process::Command::new(&exe);
     command.arg("verify").arg("--child").args(members.iter().map(|(source, _)| source.arg()));
-    for key in crate::engine::kernels::PORTABLE_ENV.iter().map(|(k, _)| *k).chain(["MKL_ENABLE_INSTRUCTIONS"])
+    let portable = crate::engine::kernels::PORTABLE_ENV.iter().map(|(k, _)| *k);
+    for key in
+        portable.chain(["MKL_ENABLE_INSTRUCTIONS", "LD_PRELOAD", crate::engine::kernels::PORTABLE_SQRT_VAR])
     {
         command.env_remove(key);
     }

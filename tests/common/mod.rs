@@ -4,19 +4,40 @@
 use std::path::PathBuf;
 use std::sync::Once;
 
-/// Puts this test process, and the hud and Python processes it starts, in the portable kernels
-/// (`hud::engine::kernels::PORTABLE_ENV`), whose numbers are the same on every x86-64 CPU: every test that
-/// asserts a stopping epoch, a fixture or bitwise equality calls it first, before any tensor operation
-/// (ATen and MKL read their variables at their first call). `HUD_TEST_KERNELS=native` leaves the
-/// kernels the tests were started in (.ci/run's second pass); it returns whether they are portable.
+/// Before the test harness starts, runs this test binary again in the portable kernels' whole
+/// environment (`hud::engine::kernels::portable_env`: the variables, and the portable square root
+/// preloaded, which only a process's start can do), unless `HUD_TEST_KERNELS=native` asks for the
+/// kernels the tests were started in (.ci/run's second pass). The hud and Python processes the tests
+/// start inherit it.
+#[ctor::ctor(unsafe)]
+fn enter_portable_kernels() {
+    use hud::engine::kernels;
+    if std::env::var("HUD_TEST_KERNELS").as_deref() == Ok("native") || kernels::portable_env_in_force() {
+        return;
+    }
+    if std::env::var_os("HUD_TEST_PORTABLE_REEXEC").is_some() {
+        eprintln!("the tests could not enter the portable kernels' environment");
+        std::process::exit(2);
+    }
+    let env = kernels::portable_env().expect("cannot set up the portable kernels for the tests");
+    let exe = std::env::current_exe().expect("cannot find the test binary");
+    use std::os::unix::process::CommandExt;
+    let error = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .envs(env)
+        .env("HUD_TEST_PORTABLE_REEXEC", "1")
+        .exec();
+    panic!("cannot run the tests again in the portable kernels: {error}");
+}
+
+/// Whether the tests run in the portable kernels (the default: see `enter_portable_kernels`), whose
+/// numbers are the same on every x86-64 CPU: every test that asserts a stopping epoch, a fixture or
+/// bitwise equality calls it first, and under `HUD_TEST_KERNELS=native` such a test compares like
+/// with like instead.
 pub fn portable() -> bool {
     static ENTER: Once = Once::new();
     if std::env::var("HUD_TEST_KERNELS").as_deref() != Ok("native") {
-        ENTER.call_once(|| {
-            for (key, value) in hud::engine::kernels::PORTABLE_ENV {
-                std::env::set_var(key, value);
-            }
-        });
+        ENTER.call_once(|| assert!(hud::engine::kernels::portable_env_in_force()));
         // The thread count is per thread of the test harness.
         tch::set_num_threads(1);
         let kernels = hud::engine::kernels::Kernels::here();

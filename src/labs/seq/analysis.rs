@@ -31,27 +31,40 @@ pub struct Analysis {
 }
 
 /// Analyses `seen` (fresh sequences through the trained network) and the errors printed in training.
-pub fn analyse(lang: &Lang, steps: u64, printed_errors: &[Vec<f32>], seen: &[Seen]) -> Analysis {
+pub fn analyse(lang: &Lang, printed_errors: &[Vec<f32>], seen: &[Seen]) -> Analysis {
     let mut text = String::new();
     let positions: usize = seen.iter().map(|s| s.probs.len()).sum();
-    let _ = writeln!(
-        text,
-        "analysis after {steps} training steps, on {} fresh sequences ({positions} predictions):",
-        seen.len()
-    );
+    let trained = match printed_errors.len() {
+        0 => "of the loaded network".to_string(),
+        evaluations => format!("after {} training steps", (evaluations as u64 - 1) * 1000 + 1),
+    };
+    let _ =
+        writeln!(text, "analysis {trained}, on {} fresh sequences ({positions} predictions):", seen.len());
     let last = &printed_errors[printed_errors.len().saturating_sub(LAST_EVALUATIONS)..];
     let worst_printed = last.iter().flatten().fold(0f32, |m, &e| m.max(e));
     let consistent = !last.is_empty() && worst_printed < GOOD_ERROR;
-    let _ = writeln!(
-        text,
-        "  printed error in the last {} evaluations: largest {worst_printed:.4}: {}",
-        last.len(),
-        if consistent { "below 0.01 every time (the assignment's goal)" } else { "not consistently below 0.01" }
-    );
+    if last.is_empty() {
+        let _ = writeln!(text, "  no printed errors (a network loaded from a checkpoint)");
+    } else {
+        let _ = writeln!(
+            text,
+            "  printed error in the last {} evaluations: largest {worst_printed:.4}: {}",
+            last.len(),
+            if consistent {
+                "below 0.01 every time (the assignment's goal)"
+            } else {
+                "not consistently below 0.01"
+            }
+        );
+    }
     let fresh: Vec<f32> = seen.iter().flat_map(|s| s.errors.iter().copied()).collect();
     let mean = fresh.iter().sum::<f32>() / fresh.len().max(1) as f32;
     let below = fresh.iter().filter(|&&e| e < GOOD_ERROR).count();
-    let _ = writeln!(text, "  error on the fresh sequences: mean {mean:.4}; below 0.01 in {below} of {}", fresh.len());
+    let _ = writeln!(
+        text,
+        "  error on the fresh sequences: mean {mean:.4}; below 0.01 in {below} of {}",
+        fresh.len()
+    );
     let predicts = match lang {
         Lang::Reber { .. } => legality(&mut text, lang, seen),
         Lang::Anbn { .. } => certainty(&mut text, lang, seen),
@@ -63,7 +76,8 @@ pub fn analyse(lang: &Lang, steps: u64, printed_errors: &[Vec<f32>], seen: &[See
 /// a^n b^n (c^n): at each step whose next symbol is certain, is it predicted (p > 0.5)?
 fn certainty(text: &mut String, lang: &Lang, seen: &[Seen]) -> bool {
     let classes = lang.num_class();
-    let (mut right, mut total, mut least) = (vec![0usize; classes], vec![0usize; classes], vec![1f32; classes]);
+    let (mut right, mut total, mut least) =
+        (vec![0usize; classes], vec![0usize; classes], vec![1f32; classes]);
     for s in seen {
         for (truth, probs) in s.example.prob.iter().zip(s.probs) {
             if let Some(symbol) = truth.iter().position(|&p| p == 1.0) {

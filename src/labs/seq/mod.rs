@@ -90,8 +90,23 @@ pub struct Args {
     /// the hidden state by symbol and state
     #[arg(long)]
     pub analysis: bool,
+    /// Save the network every this many steps (a multiple of 1000; 0: never) as the script does, into
+    /// --out-path with its names (anbn_srn2_10.pth after 10,000 steps); Python's torch.load reads them
+    #[arg(long, default_value_t = 0, value_name = "STEPS")]
+    pub checkpoint_every: u64,
+    /// The folder for checkpoints (the script's --out_path)
+    #[arg(long, default_value = "net", value_name = "DIR")]
+    pub out_path: std::path::PathBuf,
+    /// Load the network from a checkpoint instead of training it (seq_plot.py): give the checkpoint's
+    /// --lang, --model and --hid; then --plot and --analysis
+    #[arg(long, value_name = "FILE.pth", conflicts_with_all = ["trace", "checkpoint_every"])]
+    pub from: Option<std::path::PathBuf>,
+    /// Draw the hidden states of --num-plot fresh sequences (the same ones each time) at 0, 1,000,
+    /// 2,000, 5,000, 10,000, ... steps of training, as small multiples, to this PNG or SVG
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub dynamics: Option<std::path::PathBuf>,
     /// How many sequences --plot draws
-    #[arg(long, default_value_t = 10, requires = "plot", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub num_plot: u64,
 }
 
@@ -207,8 +222,9 @@ pub struct Run {
     pub rng: RandomState,
 }
 
-/// Trains `config`'s network, calling `report` with the printed block every 1000 steps.
-pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Result<Run> {
+/// Trains `config`'s network, calling `report` with the step, the printed block and the network every
+/// 1000 steps.
+pub fn train(config: &Config, mut report: impl FnMut(u64, &str, &Recurrent) -> Result<()>) -> Result<Run> {
     tch::manual_seed(config.seed as i64);
     let mut rng = RandomState::new(config.data_seed);
     let classes = config.lang.num_class();
@@ -236,7 +252,7 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
             if epoch % 1000 == 0 {
                 let example = config.lang.example(&mut rng);
                 let (block, error) = evaluate(config, &net, epoch, &example)?;
-                report(&block)?;
+                report(epoch, &block, &net)?;
                 errors.push(error);
             }
         }
@@ -259,7 +275,7 @@ pub fn train(config: &Config, mut report: impl FnMut(&str) -> Result<()>) -> Res
         if epoch % 1000 == 0 {
             let example = config.lang.example(&mut rng);
             let (block, error) = evaluate(config, &net, epoch, &example)?;
-            report(&block)?;
+            report(epoch, &block, &net)?;
             errors.push(error);
         }
     }
@@ -391,7 +407,7 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
     let reference: Trace = fixture.parse()?;
     parity::check_length(&fixture.name, "loss", reference.loss.len(), reference.steps)?;
     let config = reference.config.config()?;
-    let run = train(&config, |_| Ok(()))?;
+    let run = train(&config, |_, _, _| Ok(()))?;
     Ok(reference.compare(&fixture.name, &Trace::of(&config, &run)?))
 }
 
@@ -411,11 +427,38 @@ fn state_picture(
     rng: &mut RandomState,
     count: u64,
 ) -> Result<picture::StatePicture> {
+    let examples: Vec<Example> = (0..count).map(|_| config.lang.example(rng)).collect();
+    let model = if config.cell == Cell::Srn { "SRN" } else { "LSTM" };
+    let shown = if config.hid > 4 { ", units 1 to 4" } else { "" };
+    let title = format!(
+        "{model} on {}, seed {}: hidden states of {count} sequences{shown} (x: start)",
+        lang_name(&config.lang),
+        config.seed
+    );
+    states_of(config, net, &examples, title)
+}
+
+/// The language as the pictures name it.
+fn lang_name(lang: &Lang) -> &'static str {
+    match lang {
+        Lang::Anbn { num_class: 2, .. } => "a^n b^n",
+        Lang::Anbn { .. } => "a^n b^n c^n",
+        Lang::Reber { embed: true, .. } => "embedded Reber",
+        Lang::Reber { .. } => "Reber",
+    }
+}
+
+/// The hidden states of `examples` through `net`, coloured by the language's state.
+fn states_of(
+    config: &Config,
+    net: &Recurrent,
+    examples: &[Example],
+    title: String,
+) -> Result<picture::StatePicture> {
     let classes = config.lang.num_class();
     let mut paths = Vec::new();
-    for _ in 0..count {
-        let example = config.lang.example(rng);
-        let (input, _) = tensors(&example, classes);
+    for example in examples {
+        let (input, _) = tensors(example, classes);
         let (hidden, _) = tch::no_grad(|| net.forward(&input));
         let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
         paths.push(hidden.into_iter().zip(example.state[1..].iter().copied()).collect());
@@ -424,19 +467,21 @@ fn state_picture(
         Cell::Srn => Vec::<f32>::try_from(tch::no_grad(|| net.params[0].tanh()))?,
         Cell::Lstm => vec![0.0; config.hid as usize],
     };
-    let name = match config.lang {
-        Lang::Anbn { num_class: 2, .. } => "a^n b^n",
-        Lang::Anbn { .. } => "a^n b^n c^n",
-        Lang::Reber { embed: true, .. } => "embedded Reber",
-        Lang::Reber { .. } => "Reber",
-    };
-    let model = if config.cell == Cell::Srn { "SRN" } else { "LSTM" };
-    let shown = if config.hid > 4 { ", units 1 to 4" } else { "" };
-    let title = format!(
-        "{model} on {name}, seed {}: hidden states of {count} sequences{shown} (x: start)",
-        config.seed
-    );
     Ok(picture::StatePicture { paths, max_state: max_state(&config.lang), start: Some(start), title })
+}
+
+/// The steps `--dynamics` draws: 0, 1,000, 2,000, 5,000, 10,000, ... up to the last evaluation, the
+/// last 8 of them.
+fn dynamics_steps(steps: u64) -> Vec<u64> {
+    let last = (steps - 1) / 1000 * 1000;
+    let mut chosen: Vec<u64> = std::iter::once(0)
+        .chain((0..6).flat_map(|p| [1, 2, 5].map(|m| m * 1000 * 10u64.pow(p))))
+        .filter(|&s| s <= last)
+        .collect();
+    if chosen.last() != Some(&last) {
+        chosen.push(last);
+    }
+    chosen.split_off(chosen.len().saturating_sub(8))
 }
 
 /// What the network makes of an example: each step's hidden state and output probabilities, and the
@@ -481,19 +526,89 @@ fn evaluate(config: &Config, net: &Recurrent, epoch: u64, example: &Example) -> 
     Ok((lang::printed(&config.lang, epoch, example, &out.hidden, &out.probs, &out.errors), out.errors))
 }
 
+/// The folder `--checkpoint-every` writes into, checked before training.
+fn checkpoint_folder(args: &Args) -> Result<Option<std::path::PathBuf>> {
+    if args.checkpoint_every == 0 {
+        return Ok(None);
+    }
+    ensure!(
+        args.checkpoint_every.is_multiple_of(1000),
+        "--checkpoint-every must be a multiple of 1000 (the script names checkpoints by thousands of steps)"
+    );
+    let folder = args.out_path.clone();
+    ensure!(
+        folder.is_dir(),
+        "--out-path {}: no such folder (the script needs it to exist too)",
+        folder.display()
+    );
+    Ok(Some(folder))
+}
+
+/// The names of a network's parameters in its state dict.
+fn param_names(cell: Cell) -> &'static [&'static str] {
+    match cell {
+        Cell::Srn => &["H0", "W", "U", "hid_bias", "V", "out_bias"],
+        Cell::Lstm => &["W", "U", "hid_bias", "V", "out_bias"],
+    }
+}
+
+/// The script's checkpoint after `epoch` steps: `torch.save(net.state_dict(), path +
+/// '%s_%s%d_%d.pth' % (lang, model, hid, epoch / 1000))`, which Python's `torch.load` reads.
+fn save_checkpoint(config: &Config, folder: &std::path::Path, epoch: u64, net: &Recurrent) -> Result<()> {
+    let TraceConfig { lang, model, hid, .. } = TraceConfig::of(config);
+    let path = folder.join(format!("{lang}_{model}{hid}_{}.pth", epoch / 1000));
+    let named: Vec<(&str, &Tensor)> = param_names(config.cell).iter().copied().zip(&net.params).collect();
+    let detached: Vec<Tensor> = named.iter().map(|(_, t)| t.detach()).collect();
+    let named: Vec<(&str, &Tensor)> = named.iter().map(|(n, _)| *n).zip(&detached).collect();
+    files::write_atomically(&path, &crate::engine::ops::save_state(&named)?)
+}
+
+/// A network from a checkpoint (`torch.save(net.state_dict())`, the script's or hud's), as
+/// `seq_plot.py` loads it.
+fn load_checkpoint(config: &Config, path: &std::path::Path) -> Result<Recurrent> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let names = param_names(config.cell);
+    let tensors = crate::engine::ops::load_state(&bytes, names)
+        .with_context(|| format!("{} is not a checkpoint of this network", path.display()))?;
+    let classes = config.lang.num_class() as i64;
+    let mut net = Recurrent::new(config.cell, classes, config.hid, classes, config.init);
+    for ((param, loaded), name) in net.params.iter_mut().zip(tensors).zip(names) {
+        ensure!(
+            param.size() == loaded.size() && loaded.kind() == Kind::Float,
+            "{}: '{name}' is {:?} {:?}, this network's is {:?} (give the checkpoint's --lang, --model and --hid)",
+            path.display(),
+            loaded.kind(),
+            loaded.size(),
+            param.size()
+        );
+        tch::no_grad(|| param.copy_(&loaded));
+    }
+    Ok(net)
+}
+
 /// How many fresh sequences `--analysis` measures on.
 pub const ANALYSED_SEQUENCES: usize = 100;
 
 /// [`analysis::analyse`] on `count` fresh sequences drawn from `rng`.
-pub fn analyse(config: &Config, run: &Run, rng: &mut RandomState, count: usize) -> Result<analysis::Analysis> {
+pub fn analyse(
+    config: &Config,
+    run: &Run,
+    rng: &mut RandomState,
+    count: usize,
+) -> Result<analysis::Analysis> {
     let examples: Vec<Example> = (0..count).map(|_| config.lang.example(rng)).collect();
     let outs = examples.iter().map(|e| outputs(config, &run.net, e)).collect::<Result<Vec<_>>>()?;
     let seen: Vec<analysis::Seen> = examples
         .iter()
         .zip(&outs)
-        .map(|(example, out)| analysis::Seen { example, hidden: &out.hidden, probs: &out.probs, errors: &out.errors })
+        .map(|(example, out)| analysis::Seen {
+            example,
+            hidden: &out.hidden,
+            probs: &out.probs,
+            errors: &out.errors,
+        })
         .collect();
-    Ok(analysis::analyse(&config.lang, config.steps, &run.errors, &seen))
+    Ok(analysis::analyse(&config.lang, &run.errors, &seen))
 }
 
 /// `hud seq`.
@@ -504,16 +619,58 @@ pub fn run(args: Args) -> Result<()> {
         files::check_writable(path)?;
         ensure!(args.plot.as_ref() != Some(path), "--trace and --plot both name {}", path.display());
     }
-    if let Some(path) = &args.plot {
+    for path in [&args.plot, &args.dynamics].into_iter().flatten() {
         crate::draw::Format::of(path)?;
         files::check_writable(path)?;
     }
+    ensure!(
+        args.plot.is_none() || args.plot != args.dynamics,
+        "--plot and --dynamics both name the same file"
+    );
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
     let mut stdout = std::io::stdout().lock();
-    let mut run =
-        train(&config, |block| Ok(stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?))?;
+    let checkpoints = checkpoint_folder(&args)?;
+    // The dynamics picture's sequences come from a generator of their own, so that the training data
+    // and the printed lines stay the script's.
+    let snapshot_steps = dynamics_steps(config.steps);
+    let mut side = RandomState::new(config.data_seed.wrapping_add(1));
+    let snapshot_examples: Vec<Example> = match &args.dynamics {
+        Some(_) => (0..args.num_plot).map(|_| config.lang.example(&mut side)).collect(),
+        None => Vec::new(),
+    };
+    let mut frames = Vec::new();
+    let mut run = match &args.from {
+        Some(path) => {
+            let net = load_checkpoint(&config, path)?;
+            Run { net, losses: Vec::new(), errors: Vec::new(), rng: RandomState::new(config.data_seed) }
+        }
+        None => train(&config, |epoch, block, net| {
+            stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?;
+            if args.dynamics.is_some() && snapshot_steps.contains(&epoch) {
+                frames.push((epoch, states_of(&config, net, &snapshot_examples, String::new())?));
+            }
+            match &checkpoints {
+                Some(folder) if epoch % args.checkpoint_every == 0 => {
+                    save_checkpoint(&config, folder, epoch, net)
+                }
+                _ => Ok(()),
+            }
+        })?,
+    };
+    if let Some(path) = &args.dynamics {
+        let title = format!(
+            "{} on {}, seed {}: {} sequences' hidden states during training (x: start)",
+            if config.cell == Cell::Srn { "SRN" } else { "LSTM" },
+            lang_name(&config.lang),
+            config.seed,
+            args.num_plot
+        );
+        let dynamics = picture::Dynamics { frames: std::mem::take(&mut frames), title };
+        files::write_atomically(path, &crate::draw::render_sized(&dynamics, path, picture::DYNAMICS_SIZE)?)?;
+        eprintln!("wrote {}", path.display());
+    }
     if let Some(path) = &args.trace {
         let json = serde_json::to_string(&Trace::of(&config, &run)?).context("cannot encode the trace")?;
         files::write_atomically(path, json.as_bytes())?;

@@ -30,6 +30,57 @@ pub struct StatePicture {
     pub title: String,
 }
 
+/// The hidden states of the same sequences at several points of training: the states organising
+/// into the counting line (the encoder's `--animate` counterpart, as small multiples).
+pub struct Dynamics {
+    /// Per snapshot: the training step, and the states then.
+    pub frames: Vec<(u64, StatePicture)>,
+    pub title: String,
+}
+
+/// The dynamics picture's size in pixels.
+pub const DYNAMICS_SIZE: (u32, u32) = (1500, 860);
+
+impl Drawing for Dynamics {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = figure::titled(root, &self.title)?;
+        let (width, _) = area.dim_in_pixel();
+        let (plots, bar) = area.split_horizontally(width - 110);
+        let columns = self.frames.len().div_ceil(2).max(1);
+        let rows = self.frames.len().div_ceil(columns).max(1);
+        for (cell, (step, picture)) in plots.split_evenly((rows, columns)).iter().zip(&self.frames) {
+            let caption = format!("after {} steps", thousands(*step));
+            let (cell_width, _) = cell.dim_in_pixel();
+            let style = TextStyle::from((FONT_FAMILY, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            {
+                let _title = layout::scope(Role::Title);
+                cell.draw_text(&caption, &style, (cell_width as i32 / 2, 4)).map_err(failed)?;
+            }
+            picture.panel(&cell.margin(24, 0, 0, 0), picture.projections()[0], true)?;
+        }
+        match self.frames.first() {
+            Some((_, picture)) => picture.colour_bar(&bar),
+            None => Ok(()),
+        }
+    }
+}
+
+/// 100000 as "100,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// How one panel places a hidden state: two units as its axes, or a view of the cube.
 #[derive(Clone, Copy)]
 enum Projection {
@@ -96,7 +147,12 @@ impl StatePicture {
 
     /// One panel: the sequences' paths, the states as dots (the nearest drawn last in a cube view),
     /// the start as an x; a cube view draws the cube's edges.
-    fn panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, projection: Projection) -> Result<()>
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        projection: Projection,
+        compact: bool,
+    ) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -110,7 +166,7 @@ impl StatePicture {
             .map_err(failed)?;
         // A tick a rounding error below 0 is 0, not "-0.0".
         // Small panels label every other tick.
-        let every_half = self.projections().len() > 1;
+        let every_half = compact;
         let tick = |v: &f64| {
             if every_half && ((v * 2.0).round() - v * 2.0).abs() > 1e-6 {
                 return String::new();
@@ -131,7 +187,8 @@ impl StatePicture {
             let _edges = layout::scope(Role::Backdrop);
             for (a, b) in cube_edges() {
                 let (pa, pb) = (projection.place(&a), projection.place(&b));
-                let edge = LineSeries::new([(pa.0, pa.1), (pb.0, pb.1)], RGBColor(0xcc, 0xcc, 0xcc).stroke_width(1));
+                let edge =
+                    LineSeries::new([(pa.0, pa.1), (pb.0, pb.1)], RGBColor(0xcc, 0xcc, 0xcc).stroke_width(1));
                 chart.draw_series(edge).map_err(failed)?;
             }
         } else {
@@ -149,11 +206,14 @@ impl StatePicture {
         let mut dots: Vec<((f64, f64, f64), i64)> =
             self.paths.iter().flatten().map(|(h, state)| (projection.place(h), *state)).collect();
         dots.sort_by(|a, b| a.0 .2.total_cmp(&b.0 .2));
-        let dots = dots.into_iter().map(|((x, y, _), state)| Circle::new((x, y), 4, self.colour(state).filled()));
+        let dots =
+            dots.into_iter().map(|((x, y, _), state)| Circle::new((x, y), 4, self.colour(state).filled()));
         chart.draw_series(dots).map_err(failed)?;
         if let Some(start) = &self.start {
             let (x, y, _) = projection.place(start);
-            chart.draw_series(std::iter::once(Cross::new((x, y), 7, BLACK.stroke_width(2)))).map_err(failed)?;
+            chart
+                .draw_series(std::iter::once(Cross::new((x, y), 7, BLACK.stroke_width(2))))
+                .map_err(failed)?;
         }
         Ok(())
     }
@@ -202,8 +262,9 @@ impl Drawing for StatePicture {
         let projections = self.projections();
         let columns = if projections.len() == 1 { 1 } else { projections.len().div_ceil(2) };
         let rows = projections.len().div_ceil(columns);
+        let compact = projections.len() > 1;
         for (panel, projection) in plots.split_evenly((rows, columns)).iter().zip(projections) {
-            self.panel(panel, projection)?;
+            self.panel(panel, projection, compact)?;
         }
         self.colour_bar(&bar)
     }
