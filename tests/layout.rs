@@ -233,6 +233,13 @@ fn a_recurrent_networks_states_are_clear() {
         "30",
     ]);
     clear("seq embedded reber states", &layouts, 1);
+    let cube = ["seq", "--lang", "anbncn", "--seed", "0", "--epoch", "5", "--plot", "states.png"];
+    clear("seq anbncn in the cube's views", &layouts_of(&cube), 1);
+    let pairs =
+        ["seq", "--lang", "anbn", "--hid", "5", "--seed", "0", "--epoch", "2", "--plot", "states.png"];
+    clear("seq 5 units in pairs", &layouts_of(&pairs), 1);
+    let dynamics = ["seq", "--lang", "anbn", "--seed", "0", "--epoch", "20", "--dynamics", "dynamics.png"];
+    clear("seq dynamics", &layouts_of(&dynamics), 1);
 }
 
 #[test]

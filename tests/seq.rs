@@ -214,3 +214,101 @@ fn the_scalar_engine_is_the_tensor_engine_bit_for_bit() {
         common::refuses_in(dir.path(), args, message);
     }
 }
+
+/// Checkpoints: the script's names every --checkpoint-every steps, in torch.save's format (Python's
+/// torch.load reads them, weights_only as its default is, and they hold the trace's final weights);
+/// --from loads one (hud's or one Python saved) for the picture and the analysis, as seq_plot.py does.
+#[test]
+fn checkpoints_are_the_scripts_and_load_both_ways() {
+    common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net");
+    std::fs::create_dir(&net).unwrap();
+    let args = ["seq", "--lang", "anbn", "--seed", "3", "--epoch", "2", "--checkpoint-every", "1000"];
+    hud().args(args).args(["--trace", "trace.json"]).current_dir(dir.path()).assert().success();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&net).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["anbn_srn2_0.pth", "anbn_srn2_1.pth", "anbn_srn2_2.pth"]);
+    // Python reads the last one and writes it back with torch.save.
+    let script = "import json, sys, torch\n\
+        state = torch.load('net/anbn_srn2_2.pth')\n\
+        trace = json.load(open('trace.json'))\n\
+        assert list(state) == ['H0', 'W', 'U', 'hid_bias', 'V', 'out_bias'], list(state)\n\
+        for value, saved in zip(state.values(), trace['params']):\n\
+        \x20   assert torch.equal(value.flatten(), torch.tensor(saved, dtype=torch.float32)), (value, saved)\n\
+        torch.save(state, 'python.pth')\n";
+    let output = Command::new(python()).args(["-c", script]).current_dir(dir.path()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for checkpoint in ["net/anbn_srn2_2.pth", "python.pth"] {
+        let out = hud()
+            .args([
+                "seq",
+                "--lang",
+                "anbn",
+                "--seed",
+                "3",
+                "--from",
+                checkpoint,
+                "--analysis",
+                "--plot",
+                "p.png",
+            ])
+            .current_dir(dir.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("analysis of the loaded network, on 100 fresh sequences"), "{out}");
+        assert!(out.contains("certain next symbols predicted (p > 0.5): "), "{out}");
+    }
+    for (args, message) in [
+        (
+            &["seq", "--lang", "anbn", "--hid", "3", "--from", "python.pth"][..],
+            "give the checkpoint's --lang",
+        ),
+        (&["seq", "--from", "missing.pth"], "cannot read missing.pth"),
+        (&["seq", "--from", "trace.json"], "trace.json is not a checkpoint of this network"),
+        (&["seq", "--checkpoint-every", "1500"], "a multiple of 1000"),
+        (&["seq", "--checkpoint-every", "1000", "--out-path", "nowhere"], "nowhere: no such folder"),
+        (&["seq", "--from", "python.pth", "--trace", "t.json"], "cannot be used with"),
+    ] {
+        common::refuses_in(dir.path(), args, message);
+    }
+}
+
+/// What the lab is for, measured: after 20,000 steps the default SRN predicts every certain symbol
+/// of a^n b^n (every B after the first, and the A after each string), and its hidden state after k
+/// A's moves along a line as k grows; the analysis says so in numbers that add up.
+#[test]
+fn the_analysis_measures_the_count() {
+    common::portable();
+    let out = hud()
+        .args(["seq", "--lang", "anbn", "--seed", "0", "--epoch", "20", "--analysis"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let analysis =
+        &out[out.find("analysis after 20001 training steps, on 100 fresh sequences").expect(&out)..];
+    let predicted = analysis.lines().find(|l| l.contains("certain next symbols predicted")).unwrap();
+    let counts: Vec<usize> =
+        predicted.rsplit(": ").next().unwrap().split(" of ").map(|n| n.trim().parse().unwrap()).collect();
+    assert_eq!(counts[0], counts[1], "{analysis}");
+    assert!(counts[1] > 1000, "{analysis}");
+    assert!(analysis.contains("printed error in the last 10 evaluations: largest "), "{analysis}");
+    // The states after 2 to 8 A's: the second unit falls as the count grows.
+    let after_a: Vec<f64> = (2..=8)
+        .map(|k| {
+            let line =
+                analysis.lines().find(|l| l.trim_start().starts_with(&format!("A {k:>2}:"))).expect(analysis);
+            let inside = &line[line.find('(').unwrap() + 1..line.find(')').unwrap()];
+            inside.split(',').nth(1).unwrap().trim().parse().unwrap()
+        })
+        .collect();
+    assert!(after_a.windows(2).all(|w| w[1] < w[0]), "{after_a:?}\n{analysis}");
+}

@@ -586,6 +586,13 @@ fn load_checkpoint(config: &Config, path: &std::path::Path) -> Result<Recurrent>
     Ok(net)
 }
 
+/// Says which seed a run drew, so that it can be repeated.
+fn note_drawn_seed(args: &Args, seed: u64) {
+    if args.seed.is_none() {
+        eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
+    }
+}
+
 /// How many fresh sequences `--analysis` measures on.
 pub const ANALYSED_SEQUENCES: usize = 100;
 
@@ -627,9 +634,6 @@ pub fn run(args: Args) -> Result<()> {
         args.plot.is_none() || args.plot != args.dynamics,
         "--plot and --dynamics both name the same file"
     );
-    if args.seed.is_none() {
-        eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
-    }
     let mut stdout = std::io::stdout().lock();
     let checkpoints = checkpoint_folder(&args)?;
     // The dynamics picture's sequences come from a generator of their own, so that the training data
@@ -644,20 +648,24 @@ pub fn run(args: Args) -> Result<()> {
     let mut run = match &args.from {
         Some(path) => {
             let net = load_checkpoint(&config, path)?;
+            note_drawn_seed(&args, seed);
             Run { net, losses: Vec::new(), errors: Vec::new(), rng: RandomState::new(config.data_seed) }
         }
-        None => train(&config, |epoch, block, net| {
-            stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?;
-            if args.dynamics.is_some() && snapshot_steps.contains(&epoch) {
-                frames.push((epoch, states_of(&config, net, &snapshot_examples, String::new())?));
-            }
-            match &checkpoints {
-                Some(folder) if epoch % args.checkpoint_every == 0 => {
-                    save_checkpoint(&config, folder, epoch, net)
+        None => {
+            note_drawn_seed(&args, seed);
+            train(&config, |epoch, block, net| {
+                stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?;
+                if args.dynamics.is_some() && snapshot_steps.contains(&epoch) {
+                    frames.push((epoch, states_of(&config, net, &snapshot_examples, String::new())?));
                 }
-                _ => Ok(()),
-            }
-        })?,
+                match &checkpoints {
+                    Some(folder) if epoch % args.checkpoint_every == 0 => {
+                        save_checkpoint(&config, folder, epoch, net)
+                    }
+                    _ => Ok(()),
+                }
+            })?
+        }
     };
     if let Some(path) = &args.dynamics {
         let title = format!(
