@@ -41,7 +41,7 @@ pub struct Args {
     /// means yes (`--embed False` too), so that the course's command lines run unchanged
     #[arg(long, value_name = "ANY", default_value = "")]
     pub embed: String,
-    /// min (reber) or max (anbn) length; 0: the script's default (anbn 8)
+    /// min (reber) or max (anbn, anbncn) length of a string; 0: the script's default (anbn, anbncn 8)
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..=1000))]
     pub length: i64,
     /// srn or lstm
@@ -81,8 +81,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<std::path::PathBuf>,
     /// How to compute: auto (the scalar engine in the portable kernels, where it gives their numbers
-    /// 30 to 100 times faster; tensors and autograd otherwise), tensor, or scalar (SRN, portable
-    /// kernels only)
+    /// about 200 times faster; tensors and autograd otherwise), tensor, or scalar (an SRN of up to 3
+    /// hidden units, portable kernels only)
     #[arg(long, default_value = "auto", value_parser = ["auto", "tensor", "scalar"])]
     pub engine: String,
     /// After training, print what the network learned, measured on 100 fresh sequences: certain
@@ -91,10 +91,11 @@ pub struct Args {
     #[arg(long)]
     pub analysis: bool,
     /// Save the network every this many steps (a multiple of 1000; 0: never) as the script does, into
-    /// --out-path with its names (anbn_srn2_10.pth after 10,000 steps); Python's torch.load reads them
+    /// --out-path with its names (anbn_srn2_10.pth after 10,000 steps), written when the run ends;
+    /// Python's torch.load reads them
     #[arg(long, default_value_t = 0, value_name = "STEPS")]
     pub checkpoint_every: u64,
-    /// The folder for checkpoints (the script's --out_path)
+    /// The folder for checkpoints (the script's --out_path); it must exist, as for the script
     #[arg(long, default_value = "net", value_name = "DIR")]
     pub out_path: std::path::PathBuf,
     /// Load the network from a checkpoint instead of training it (seq_plot.py): give the checkpoint's
@@ -105,7 +106,7 @@ pub struct Args {
     /// 2,000, 5,000, 10,000, ... steps of training, as small multiples, to this PNG or SVG
     #[arg(long, value_name = "FILE", conflicts_with = "from")]
     pub dynamics: Option<std::path::PathBuf>,
-    /// How many sequences --plot draws
+    /// How many sequences --plot and --dynamics draw
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub num_plot: u64,
 }
@@ -566,10 +567,18 @@ fn save_checkpoint(config: &Config, folder: &std::path::Path, epoch: u64, net: &
 /// A network from a checkpoint (`torch.save(net.state_dict())`, the script's or hud's), as
 /// `seq_plot.py` loads it.
 fn load_checkpoint(config: &Config, path: &std::path::Path) -> Result<Recurrent> {
+    // A course network's checkpoint is a few kilobytes; refuse to read a huge file whole.
+    const MAX_BYTES: u64 = 64 << 20;
+    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    ensure!(size <= MAX_BYTES, "{}: {size} bytes is not a checkpoint of this network", path.display());
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let names = param_names(config.cell);
-    let tensors = crate::engine::ops::load_state(&bytes, names)
-        .with_context(|| format!("{} is not a checkpoint of this network", path.display()))?;
+    let tensors = crate::engine::ops::load_state(&bytes, names).map_err(|e| {
+        // libtorch's reason, cut to its first sentence: a corrupt zip says a great deal more.
+        let reason = format!("{e:#}");
+        let reason = reason.split(['\n', '.']).next().unwrap_or_default().to_string();
+        anyhow::anyhow!("{} is not a checkpoint of this network ({reason})", path.display())
+    })?;
     let classes = config.lang.num_class() as i64;
     let mut net = Recurrent::new(config.cell, classes, config.hid, classes, config.init);
     for ((param, loaded), name) in net.params.iter_mut().zip(tensors).zip(names) {

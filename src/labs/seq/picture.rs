@@ -49,7 +49,9 @@ impl Drawing for Dynamics {
         let area = figure::titled(root, &self.title)?;
         let (width, _) = area.dim_in_pixel();
         let (plots, bar) = area.split_horizontally(width - 110);
-        let columns = self.frames.len().div_ceil(2).max(1);
+        // One row for up to 4 snapshots, two beyond.
+        let count = self.frames.len().max(1);
+        let columns = if count <= 4 { count } else { count.div_ceil(2) };
         let rows = self.frames.len().div_ceil(columns).max(1);
         for (cell, (step, picture)) in plots.split_evenly((rows, columns)).iter().zip(&self.frames) {
             let caption = format!("after {} steps", thousands(*step));
@@ -59,7 +61,7 @@ impl Drawing for Dynamics {
                 let _title = layout::scope(Role::Title);
                 cell.draw_text(&caption, &style, (cell_width as i32 / 2, 4)).map_err(failed)?;
             }
-            picture.panel(&cell.margin(24, 0, 0, 0), picture.projections()[0], true)?;
+            picture.panel(&cell.margin(24, 0, 0, 0), picture.projections()[0], true, false)?;
         }
         match self.frames.first() {
             Some((_, picture)) => picture.colour_bar(&bar),
@@ -152,12 +154,17 @@ impl StatePicture {
         area: &DrawingArea<DB, Shift>,
         projection: Projection,
         compact: bool,
+        caption: bool,
     ) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
         let cube = matches!(projection, Projection::Cube(_));
         let reach = if cube { 1.8 } else { 1.05 };
+        // Square: the plane's distances and angles as they are.
+        let (width, height) = area.dim_in_pixel();
+        let side_margin = (width.saturating_sub(height) / 2) as i32;
+        let area = &area.margin(0, 0, side_margin, side_margin);
         let mut chart = ChartBuilder::on(area)
             .margin(if cube { 10 } else { 20 })
             .x_label_area_size(if cube { 30 } else { 50 })
@@ -180,16 +187,47 @@ impl StatePicture {
                 .configure_mesh()
                 .disable_mesh()
                 .disable_axes()
-                .x_desc(x_name)
+                .x_desc(if caption { x_name } else { String::new() })
                 .axis_desc_style((FONT_FAMILY, 14))
                 .draw()
                 .map_err(failed)?;
-            let _edges = layout::scope(Role::Backdrop);
-            for (a, b) in cube_edges() {
-                let (pa, pb) = (projection.place(&a), projection.place(&b));
-                let edge =
-                    LineSeries::new([(pa.0, pa.1), (pb.0, pb.1)], RGBColor(0xcc, 0xcc, 0xcc).stroke_width(1));
-                chart.draw_series(edge).map_err(failed)?;
+            {
+                let _edges = layout::scope(Role::Backdrop);
+                for (a, b) in cube_edges() {
+                    let (pa, pb) = (projection.place(&a), projection.place(&b));
+                    let edge = LineSeries::new(
+                        [(pa.0, pa.1), (pb.0, pb.1)],
+                        RGBColor(0xcc, 0xcc, 0xcc).stroke_width(1),
+                    );
+                    chart.draw_series(edge).map_err(failed)?;
+                }
+            }
+            // h1 and h2 named past the ends of the bottom edges from the corner nearest the viewer,
+            // h3 over the outline: outside the cube's outline, clear of the dots.
+            let _names = layout::scope(Role::Tag);
+            let style =
+                TextStyle::from((FONT_FAMILY, 14).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+            let nearest = [[-1.0f32, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]]
+                .into_iter()
+                .max_by(|a, b| {
+                    let depth = |c: &[f32; 2]| projection.place(&[c[0], c[1], -1.0]).2;
+                    depth(a).total_cmp(&depth(b))
+                })
+                .expect("four corners");
+            let [cx, cy] = nearest;
+            // h3 above the leftmost vertical edge, on the outline.
+            let [lx, ly] = [[-1.0f32, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]]
+                .into_iter()
+                .min_by(|a, b| {
+                    let across = |c: &[f32; 2]| projection.place(&[c[0], c[1], -1.0]).0;
+                    across(a).total_cmp(&across(b))
+                })
+                .expect("four corners");
+            // Each at its positive end.
+            let ends = [[1.3, cy, -1.0], [cx, 1.3, -1.0], [lx, ly, 1.35]];
+            for (end, name) in ends.iter().zip(["h1", "h2", "h3"]) {
+                let (x, y, _) = projection.place(end);
+                chart.draw_series(std::iter::once(Text::new(name, (x, y), style.clone()))).map_err(failed)?;
             }
         } else {
             figure::mesh(&mut chart, (x_name.as_str(), y_name.as_str()), (&tick, &tick), 14.0)?;
@@ -264,7 +302,7 @@ impl Drawing for StatePicture {
         let rows = projections.len().div_ceil(columns);
         let compact = projections.len() > 1;
         for (panel, projection) in plots.split_evenly((rows, columns)).iter().zip(projections) {
-            self.panel(panel, projection, compact)?;
+            self.panel(panel, projection, compact, true)?;
         }
         self.colour_bar(&bar)
     }
