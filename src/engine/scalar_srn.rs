@@ -228,7 +228,7 @@ impl Optimizer {
                 let (eps, value) = (eps as f32, -step_size as f32);
                 for ((param, grad), (exp_avg, exp_avg_sq)) in params.iter_mut().zip(grads).zip(moments) {
                     for i in 0..param.len() {
-                        let g = if decay != 0.0 { grad[i] + decay * param[i] } else { grad[i] };
+                        let g = decayed(grad[i], param[i], decay);
                         exp_avg[i] += weight * (g - exp_avg[i]);
                         exp_avg_sq[i] = exp_avg_sq[i] * keep + gain * g * g;
                     }
@@ -244,9 +244,8 @@ impl Optimizer {
                 buffers.resize(params.len(), None);
                 let (decay, momentum, alpha) = (*weight_decay as f32, *momentum as f32, -*lr as f32);
                 for ((param, grad), buffer) in params.iter_mut().zip(grads).zip(buffers) {
-                    let g: Vec<f32> = (0..param.len())
-                        .map(|i| if decay != 0.0 { grad[i] + decay * param[i] } else { grad[i] })
-                        .collect();
+                    let g: Vec<f32> =
+                        grad.iter().zip(param.iter()).map(|(&g, &p)| decayed(g, p, decay)).collect();
                     let step = if momentum == 0.0 {
                         &g
                     } else {
@@ -263,6 +262,15 @@ impl Optimizer {
                 }
             }
         }
+    }
+}
+
+/// `grad.add(param, alpha=weight_decay)` (`optim::with_weight_decay`), the gradient itself without decay.
+fn decayed(grad: f32, param: f32, decay: f32) -> f32 {
+    if decay != 0.0 {
+        grad + decay * param
+    } else {
+        grad
     }
 }
 

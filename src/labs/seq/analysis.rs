@@ -66,7 +66,7 @@ pub fn analyse(lang: &Lang, printed_errors: &[Vec<f32>], seen: &[Seen]) -> Analy
         fresh.len()
     );
     let predicts = match lang {
-        Lang::Reber { .. } => legality(&mut text, lang, seen),
+        Lang::Reber { .. } => legality(&mut text, seen),
         Lang::Anbn { .. } => certainty(&mut text, lang, seen),
     };
     states(&mut text, lang, seen);
@@ -106,7 +106,7 @@ fn certainty(text: &mut String, lang: &Lang, seen: &[Seen]) -> bool {
 }
 
 /// Reber: is the most likely next symbol a legal one, and how much probability goes to illegal ones?
-fn legality(text: &mut String, lang: &Lang, seen: &[Seen]) -> bool {
+fn legality(text: &mut String, seen: &[Seen]) -> bool {
     let (mut legal, mut total, mut worst_mass) = (0usize, 0usize, 0f32);
     for s in seen {
         for (truth, probs) in s.example.prob.iter().zip(s.probs) {
@@ -117,7 +117,6 @@ fn legality(text: &mut String, lang: &Lang, seen: &[Seen]) -> bool {
             worst_mass = worst_mass.max(illegal);
         }
     }
-    let _ = lang;
     let _ = writeln!(
         text,
         "  most likely next symbol legal at {legal} of {total} steps; largest probability on illegal symbols {worst_mass:.3}"

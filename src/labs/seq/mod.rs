@@ -199,17 +199,66 @@ fn target(example: &Example, classes: usize) -> Tensor {
     Tensor::from_slice(&flat).reshape([example.prob.len() as i64, classes as i64]).unsqueeze(0)
 }
 
-/// The optimiser `seq_train.py` makes: Adam or SGD, both with weight decay 0.00001.
-enum Optimizer {
+/// How a run trains: tensors and autograd with the optimiser `seq_train.py` makes (Adam or SGD,
+/// both with weight decay 0.00001), or the scalar engine with the same optimiser written out.
+enum Engine {
     Adam(Adam),
     Sgd(Sgd),
+    Scalar(ScalarSrn, scalar_srn::Optimizer),
 }
 
-impl Optimizer {
-    fn step(&mut self, params: &mut [Tensor], grads: &[Tensor]) -> Result<()> {
+impl Engine {
+    fn new(config: &Config, net: &Recurrent) -> Result<Self> {
+        if config.scalar {
+            let params = net
+                .params
+                .iter()
+                .map(|p| Vec::<f32>::try_from(p.detach().reshape([-1])))
+                .collect::<Result<Vec<_>, _>>()?;
+            let classes = config.lang.num_class();
+            let srn = ScalarSrn::new(classes, config.hid as usize, classes, params)?;
+            let optimizer = if config.sgd {
+                scalar_srn::Optimizer::sgd(config.lr, config.mom, 0.00001)
+            } else {
+                scalar_srn::Optimizer::adam(config.lr, 0.00001)
+            };
+            return Ok(Engine::Scalar(srn, optimizer));
+        }
+        Ok(if config.sgd {
+            Engine::Sgd(Sgd::new(config.lr, config.mom).with_weight_decay(0.00001))
+        } else {
+            Engine::Adam(Adam::new(config.lr, (0.9, 0.999), 1e-8, 0.00001))
+        })
+    }
+
+    /// One training step on `example`: the loss before the update. The scalar engine leaves `net`
+    /// behind until [`Engine::sync`].
+    fn step(&mut self, net: &mut Recurrent, example: &Example, classes: usize) -> Result<f32> {
+        if let Engine::Scalar(srn, optimizer) = self {
+            return Ok(srn.train_step(&example.seq, optimizer));
+        }
+        let (input, label) = tensors(example, classes);
+        let (_, output) = net.forward(&input);
+        let log_prob = output.log_softmax(2, Kind::Float);
+        let loss = log_prob.squeeze().nll_loss(&label.squeeze());
+        let grads = Tensor::run_backward(&[&loss], &net.params, false, false);
         match self {
-            Optimizer::Adam(adam) => adam.step(params, grads),
-            Optimizer::Sgd(sgd) => sgd.step(params, grads),
+            Engine::Adam(adam) => adam.step(&mut net.params, &grads)?,
+            Engine::Sgd(sgd) => sgd.step(&mut net.params, &grads)?,
+            Engine::Scalar(..) => unreachable!("returned above"),
+        }
+        Ok(f32::try_from(&loss)?)
+    }
+
+    /// Brings `net`'s tensors up to the engine's parameters.
+    fn sync(&self, net: &mut Recurrent) {
+        if let Engine::Scalar(srn, _) = self {
+            tch::no_grad(|| {
+                for (tensor, values) in net.params.iter_mut().zip(&srn.params) {
+                    let shape = tensor.size();
+                    tensor.copy_(&Tensor::from_slice(values).reshape(shape.as_slice()));
+                }
+            });
         }
     }
 }
@@ -230,49 +279,15 @@ pub fn train(config: &Config, mut report: impl FnMut(u64, &str, &Recurrent) -> R
     let mut rng = RandomState::new(config.data_seed);
     let classes = config.lang.num_class();
     let mut net = Recurrent::new(config.cell, classes as i64, config.hid, classes as i64, config.init);
+    let mut engine = Engine::new(config, &net)?;
     let mut losses = Vec::with_capacity(config.steps as usize);
     let mut errors = Vec::new();
-    if config.scalar {
-        let params = net
-            .params
-            .iter()
-            .map(|p| Vec::<f32>::try_from(p.detach().reshape([-1])))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut srn = ScalarSrn::new(classes, config.hid as usize, classes, params)?;
-        let mut optimizer = if config.sgd {
-            scalar_srn::Optimizer::sgd(config.lr, config.mom, 0.00001)
-        } else {
-            scalar_srn::Optimizer::adam(config.lr, 0.00001)
-        };
-        for epoch in 0..config.steps {
-            let example = config.lang.example(&mut rng);
-            losses.push(srn.train_step(&example.seq, &mut optimizer));
-            if epoch % 1000 == 0 || epoch + 1 == config.steps {
-                load_params(&mut net, &srn.params);
-            }
-            if epoch % 1000 == 0 {
-                let example = config.lang.example(&mut rng);
-                let (block, error) = evaluate(config, &net, epoch, &example)?;
-                report(epoch, &block, &net)?;
-                errors.push(error);
-            }
-        }
-        return Ok(Run { net, losses, errors, rng });
-    }
-    let mut optimizer = if config.sgd {
-        Optimizer::Sgd(Sgd::new(config.lr, config.mom).with_weight_decay(0.00001))
-    } else {
-        Optimizer::Adam(Adam::new(config.lr, (0.9, 0.999), 1e-8, 0.00001))
-    };
     for epoch in 0..config.steps {
         let example = config.lang.example(&mut rng);
-        let (input, label) = tensors(&example, classes);
-        let (_, output) = net.forward(&input);
-        let log_prob = output.log_softmax(2, Kind::Float);
-        let loss = log_prob.squeeze().nll_loss(&label.squeeze());
-        let grads = Tensor::run_backward(&[&loss], &net.params, false, false);
-        optimizer.step(&mut net.params, &grads)?;
-        losses.push(f32::try_from(&loss)?);
+        losses.push(engine.step(&mut net, &example, classes)?);
+        if epoch % 1000 == 0 || epoch + 1 == config.steps {
+            engine.sync(&mut net);
+        }
         if epoch % 1000 == 0 {
             let example = config.lang.example(&mut rng);
             let (block, error) = evaluate(config, &net, epoch, &example)?;
@@ -281,16 +296,6 @@ pub fn train(config: &Config, mut report: impl FnMut(u64, &str, &Recurrent) -> R
         }
     }
     Ok(Run { net, losses, errors, rng })
-}
-
-/// Copies the scalar engine's parameters into the network's tensors.
-fn load_params(net: &mut Recurrent, params: &[Vec<f32>]) {
-    tch::no_grad(|| {
-        for (tensor, values) in net.params.iter_mut().zip(params) {
-            let shape = tensor.size();
-            tensor.copy_(&Tensor::from_slice(values).reshape(shape.as_slice()));
-        }
-    });
 }
 
 /// A run's settings as the trace records them (the script's names, defaults filled in).
@@ -429,7 +434,7 @@ fn state_picture(
     count: u64,
 ) -> Result<picture::StatePicture> {
     let examples: Vec<Example> = (0..count).map(|_| config.lang.example(rng)).collect();
-    let model = if config.cell == Cell::Srn { "SRN" } else { "LSTM" };
+    let model = model_name(config.cell);
     let shown = if config.hid > 4 { ", units 1 to 4" } else { "" };
     let title = format!(
         "{model} on {}, seed {}: hidden states of {count} sequences{shown} (x: start)",
@@ -437,6 +442,14 @@ fn state_picture(
         config.seed
     );
     states_of(config, net, &examples, title)
+}
+
+/// The network as the pictures name it.
+fn model_name(cell: Cell) -> &'static str {
+    match cell {
+        Cell::Srn => "SRN",
+        Cell::Lstm => "LSTM",
+    }
 }
 
 /// The language as the pictures name it.
@@ -558,9 +571,8 @@ fn param_names(cell: Cell) -> &'static [&'static str] {
 fn save_checkpoint(config: &Config, folder: &std::path::Path, epoch: u64, net: &Recurrent) -> Result<()> {
     let TraceConfig { lang, model, hid, .. } = TraceConfig::of(config);
     let path = folder.join(format!("{lang}_{model}{hid}_{}.pth", epoch / 1000));
-    let named: Vec<(&str, &Tensor)> = param_names(config.cell).iter().copied().zip(&net.params).collect();
-    let detached: Vec<Tensor> = named.iter().map(|(_, t)| t.detach()).collect();
-    let named: Vec<(&str, &Tensor)> = named.iter().map(|(n, _)| *n).zip(&detached).collect();
+    let detached: Vec<Tensor> = net.params.iter().map(Tensor::detach).collect();
+    let named: Vec<(&str, &Tensor)> = param_names(config.cell).iter().copied().zip(&detached).collect();
     files::write_atomically(&path, &crate::engine::ops::save_state(&named)?)
 }
 
@@ -679,7 +691,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.dynamics {
         let title = format!(
             "{} on {}, seed {}: {} sequences' hidden states during training (x: start)",
-            if config.cell == Cell::Srn { "SRN" } else { "LSTM" },
+            model_name(config.cell),
             lang_name(&config.lang),
             config.seed,
             args.num_plot

@@ -46,9 +46,7 @@ impl Drawing for Dynamics {
     where
         DB::ErrorType: 'static,
     {
-        let area = figure::titled(root, &self.title)?;
-        let (width, _) = area.dim_in_pixel();
-        let (plots, bar) = area.split_horizontally(width - 110);
+        let (plots, bar) = titled_with_bar(root, &self.title)?;
         // One row for up to 4 snapshots, two beyond.
         let count = self.frames.len().max(1);
         let columns = if count <= 4 { count } else { count.div_ceil(2) };
@@ -68,6 +66,19 @@ impl Drawing for Dynamics {
             None => Ok(()),
         }
     }
+}
+
+/// The picture titled, split into the plots and a strip at the right for the colour bar.
+fn titled_with_bar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>)>
+where
+    DB::ErrorType: 'static,
+{
+    let area = figure::titled(root, title)?;
+    let (width, _) = area.dim_in_pixel();
+    Ok(area.split_horizontally(width - 110))
 }
 
 /// 100000 as "100,000".
@@ -294,9 +305,7 @@ impl Drawing for StatePicture {
     where
         DB::ErrorType: 'static,
     {
-        let area = figure::titled(root, &self.title)?;
-        let (width, _) = area.dim_in_pixel();
-        let (plots, bar) = area.split_horizontally(width - 110);
+        let (plots, bar) = titled_with_bar(root, &self.title)?;
         let projections = self.projections();
         let columns = if projections.len() == 1 { 1 } else { projections.len().div_ceil(2) };
         let rows = projections.len().div_ceil(columns);
