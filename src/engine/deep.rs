@@ -277,32 +277,43 @@ impl DeepNet {
     }
 
     pub fn forward(&self, input: &Tensor) -> Forward {
-        let mut acts: Vec<Tensor> = Vec::with_capacity(self.arch.depth + 1);
-        let mut h = input.shallow_clone();
-        for (i, layer) in self.hidden.iter().enumerate() {
-            let z = match self.arch.skip {
-                Skip::Dense if i > 0 => layer.forward(&Tensor::cat(&acts, 1)),
-                _ => layer.forward(&h),
-            };
-            let z = match self.norms.get(i) {
-                Some(norm) => norm.forward(&z),
-                None => z,
-            };
-            let a = self.arch.act.apply(&z);
-            h = match self.arch.skip {
-                Skip::Residual if i > 0 => &h + &a,
-                _ => a.shallow_clone(),
-            };
-            acts.push(a);
-        }
-        let last = match self.arch.skip {
-            Skip::Dense => Tensor::cat(&acts, 1),
-            _ => h,
-        };
-        let output = self.output.forward(&last).sigmoid();
-        acts.push(output.shallow_clone());
-        Forward { output, acts }
+        let linears: Vec<&Linear> = self.hidden.iter().chain([&self.output]).collect();
+        forward_with(&self.arch, input, |i, x| linears[i].forward(x), |i, z| self.norms[i].forward(z))
     }
+}
+
+/// The forward pass of a network of this architecture, its `i`-th Linear layer (the output layer
+/// last, at `arch.depth`) applied by `linear(i, x)` and its `i`-th batch norm by `norm(i, z)`: one
+/// network (`input` `[n, inputs]`, [`DeepNet::forward`]) or many stacked (`[runs, n, inputs]`,
+/// [`crate::engine::stacked`]), with the same operations on the last dimension.
+pub fn forward_with(
+    arch: &Arch,
+    input: &Tensor,
+    linear: impl Fn(usize, &Tensor) -> Tensor,
+    norm: impl Fn(usize, &Tensor) -> Tensor,
+) -> Forward {
+    let mut acts: Vec<Tensor> = Vec::with_capacity(arch.depth + 1);
+    let mut h = input.shallow_clone();
+    for i in 0..arch.depth {
+        let z = match arch.skip {
+            Skip::Dense if i > 0 => linear(i, &Tensor::cat(&acts, -1)),
+            _ => linear(i, &h),
+        };
+        let z = if arch.batchnorm { norm(i, &z) } else { z };
+        let a = arch.act.apply(&z);
+        h = match arch.skip {
+            Skip::Residual if i > 0 => &h + &a,
+            _ => a.shallow_clone(),
+        };
+        acts.push(a);
+    }
+    let last = match arch.skip {
+        Skip::Dense => Tensor::cat(&acts, -1),
+        _ => h,
+    };
+    let output = linear(arch.depth, &last).sigmoid();
+    acts.push(output.shallow_clone());
+    Forward { output, acts }
 }
 
 /// Draws `layer`'s weight again by `init` (its bias zeroed), as torch.nn.init does, in Python floats.

@@ -14,5 +14,6 @@ pub mod ops;
 pub mod optim;
 pub mod recurrent;
 pub mod scalar_srn;
+pub mod stacked;
 pub mod trace;
 pub mod train;

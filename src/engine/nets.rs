@@ -254,39 +254,47 @@ impl PointNet {
 
     /// The forward pass, keeping each hidden layer's activations (the modules' `hid1_act`, ...).
     pub fn pass(&self, input: &Tensor) -> Pass {
-        let tanh = |layer: usize, x: &Tensor| self.layer(layer).forward(x).tanh();
-        let (hidden, last) = match self.shape.net {
-            NetKind::Polar => {
-                let (x, y) = (input.select(1, 0), input.select(1, 1));
-                let r = (&x * &x + &y * &y).sqrt();
-                let a = y.atan2(&x);
-                let h1 = tanh(0, &Tensor::stack(&[r, a], 1));
-                (vec![h1.shallow_clone()], h1)
-            }
-            NetKind::Raw => {
-                let h1 = tanh(0, input);
-                let h2 = tanh(1, &h1);
-                (vec![h1, h2.shallow_clone()], h2)
-            }
-            NetKind::Short => {
-                let h1 = tanh(0, input);
-                let h2 = tanh(1, &Tensor::cat(&[input, &h1], 1));
-                let last = Tensor::cat(&[input, &h1, &h2], 1);
-                (vec![h1, h2], last)
-            }
-            NetKind::Mlp => {
-                let mut hidden: Vec<Tensor> = Vec::new();
-                for k in 0..self.layers.len() - 1 {
-                    let x = hidden.last().unwrap_or(input);
-                    hidden.push(self.shape.act.apply(&self.layer(k).forward(x)));
-                }
-                let last = hidden.last().unwrap().shallow_clone();
-                (hidden, last)
-            }
-        };
-        let output = self.layers.last().unwrap().1.forward(&last).sigmoid();
-        Pass { hidden, output }
+        pass_with(self.shape, input, |k, x| self.layer(k).forward(x))
     }
+}
+
+/// The forward pass of a network of this shape, its `k`-th Linear layer applied by `linear(k, x)`:
+/// one network (`input` `[n, 2]`, [`PointNet::pass`]) or many stacked (`[runs, n, 2]`,
+/// [`crate::engine::stacked`]), with the same operations on the last dimension.
+pub fn pass_with(shape: Shape, input: &Tensor, linear: impl Fn(usize, &Tensor) -> Tensor) -> Pass {
+    let tanh = |layer: usize, x: &Tensor| linear(layer, x).tanh();
+    let (hidden, last) = match shape.net {
+        NetKind::Polar => {
+            let (x, y) = (input.select(-1, 0), input.select(-1, 1));
+            let r = (&x * &x + &y * &y).sqrt();
+            let a = y.atan2(&x);
+            let h1 = tanh(0, &Tensor::stack(&[r, a], -1));
+            (vec![h1.shallow_clone()], h1)
+        }
+        NetKind::Raw => {
+            let h1 = tanh(0, input);
+            let h2 = tanh(1, &h1);
+            (vec![h1, h2.shallow_clone()], h2)
+        }
+        NetKind::Short => {
+            let h1 = tanh(0, input);
+            let h2 = tanh(1, &Tensor::cat(&[input, &h1], -1));
+            let last = Tensor::cat(&[input, &h1, &h2], -1);
+            (vec![h1, h2], last)
+        }
+        NetKind::Mlp => {
+            let mut hidden: Vec<Tensor> = Vec::new();
+            for k in 0..shape.hidden_layers() as usize {
+                let x = hidden.last().unwrap_or(input);
+                hidden.push(shape.act.apply(&linear(k, x)));
+            }
+            let last = hidden.last().unwrap().shallow_clone();
+            (hidden, last)
+        }
+    };
+    // The output layer comes after the hidden ones.
+    let output = linear(shape.hidden_layers() as usize, &last).sigmoid();
+    Pass { hidden, output }
 }
 
 impl Module for PointNet {

@@ -78,11 +78,47 @@ pub struct Adam {
     /// `state['step']`: a float32 tensor in Python, incremented by one, so exact as an f64 up to 2^24.
     step: f64,
     moments: Vec<(Tensor, Tensor)>,
+    /// For many runs stacked along the first dimension ([`crate::engine::stacked`]): each run's own
+    /// learning rate, in place of `lr`.
+    run_rates: Option<Vec<f64>>,
 }
 
 impl Adam {
     pub fn new(lr: f64, betas: (f64, f64), eps: f64, weight_decay: f64) -> Self {
-        Adam { lr, beta1: betas.0, beta2: betas.1, eps, weight_decay, step: 0.0, moments: Vec::new() }
+        Adam {
+            lr,
+            beta1: betas.0,
+            beta2: betas.1,
+            eps,
+            weight_decay,
+            step: 0.0,
+            moments: Vec::new(),
+            run_rates: None,
+        }
+    }
+
+    /// The same for parameters that stack runs along their first dimension, run `r` stepping with
+    /// `rates[r]`. Where every rate is the same this is [`Adam::new`]'s own step.
+    pub fn with_run_rates(self, rates: &[f64]) -> Self {
+        let uniform = rates.iter().all(|&r| r.to_bits() == rates[0].to_bits());
+        match rates.first() {
+            Some(&lr) if uniform => Adam { lr, ..self },
+            _ => Adam { run_rates: Some(rates.to_vec()), ..self },
+        }
+    }
+
+    /// Keeps only these runs (indices along the first dimension, in order) of stacked parameters'
+    /// moments and rates, as the parameters are cut to them.
+    pub fn keep_runs(&mut self, rows: &[i64]) {
+        let index = Tensor::from_slice(rows);
+        for (exp_avg, exp_avg_sq) in &mut self.moments {
+            let index = index.to_device(exp_avg.device());
+            *exp_avg = exp_avg.index_select(0, &index);
+            *exp_avg_sq = exp_avg_sq.index_select(0, &index);
+        }
+        if let Some(rates) = &mut self.run_rates {
+            *rates = rows.iter().map(|&r| rates[r as usize]).collect();
+        }
     }
 
     /// One `optimizer.step()`. For each parameter, in order:
@@ -115,7 +151,18 @@ impl Adam {
             addcmul_(exp_avg_sq, grad, grad, 1.0 - self.beta2)?;
             let mut denom = exp_avg_sq.sqrt().g_div_scalar(bias_correction2_sqrt);
             let _ = denom.g_add_scalar_(self.eps);
-            addcdiv_(param, exp_avg, &denom, -step_size)?;
+            match &self.run_rates {
+                None => addcdiv_(param, exp_avg, &denom, -step_size)?,
+                Some(rates) => {
+                    // ATen's addcdiv computes `self + value * t1 / t2` with `value` rounded to
+                    // float32: the same three roundings, with each run's value.
+                    let values: Vec<f32> = rates.iter().map(|lr| (-lr / bias_correction1) as f32).collect();
+                    let mut shape = vec![1i64; param.dim()];
+                    shape[0] = -1;
+                    let values = Tensor::from_slice(&values).to_device(param.device()).view(shape.as_slice());
+                    let _ = param.g_add_(&(values * &*exp_avg / &denom));
+                }
+            }
         }
         Ok(())
     }

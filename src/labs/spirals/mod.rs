@@ -15,6 +15,8 @@
 //! the CPU's kernel path: raw seed 3 stops at 5200 with AVX2), while raw seeds 0, 1, 2 and 4 stall at
 //! loss 0.69 and about 50% for all 99,999 epochs (see the README for settings under which raw learns).
 
+pub mod stacked;
+
 use crate::data::files;
 use crate::data::points::PointSet;
 use crate::draw::region::{self, ContactSheet, Field, Grid, Region};
@@ -171,6 +173,18 @@ impl Run {
     }
 }
 
+/// The network as the script draws it: `torch.manual_seed(seed)`, built, every parameter redrawn
+/// `normal_(0, init)`; on the CPU.
+pub fn draw(config: &Config) -> (nn::VarStore, PointNet) {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = seeded(config.seed, || {
+        let net = PointNet::new(&vs.root(), config.shape());
+        net.init_normal(config.init);
+        net
+    });
+    (vs, net)
+}
+
 /// Trains as the script does; `after_epoch(epoch, loss, accuracy)` runs after each epoch. A diverging
 /// run (NaN outputs) ends with an error naming the epoch.
 pub fn train(
@@ -179,12 +193,7 @@ pub fn train(
     device: Device,
     mut after_epoch: impl FnMut(u64, f32, f32) -> Result<()>,
 ) -> Result<Run> {
-    let mut vs = nn::VarStore::new(Device::Cpu);
-    let net = seeded(config.seed, || {
-        let net = PointNet::new(&vs.root(), config.shape());
-        net.init_normal(config.init);
-        net
-    });
+    let (mut vs, net) = draw(config);
     vs.set_device(device);
     let batches = points.to_device(device).batches(BATCH_SIZE);
     let mut params = net.parameters();
