@@ -137,18 +137,15 @@ fn a_tiny_table_prints_every_cell_and_draws_its_heatmap() {
         assert_eq!(row.matches('%').count(), 2, "{row}");
     }
     assert_eq!(files_in(dir.path()), ["depth-table.csv", "depth-table.png"]);
-    let mut reader = csv::Reader::from_path(dir.path().join("depth-table.csv")).unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 6);
-    for row in &rows {
-        let accuracy: f64 = row[3].parse().unwrap();
-        let epochs: usize = row[5].parse().unwrap();
-        assert!((0.0..=1.0).contains(&accuracy) && epochs <= 30, "{row:?}");
+    let (_, cells) = hud::labs::depth::table::read_csv(&dir.path().join("depth-table.csv")).unwrap();
+    assert_eq!(cells.len(), 6);
+    for cell in &cells {
+        let accuracy = f64::from(cell.final_accuracy);
+        assert!((0.0..=1.0).contains(&accuracy) && cell.epochs_run <= 30, "{cell:?}");
         // A run stops at the threshold, or runs the whole budget.
-        if row[6].is_empty() {
-            assert!(epochs == 30 && accuracy < 0.6, "{row:?}");
-        } else {
-            assert!(accuracy >= 0.6 && row[6] == row[5], "{row:?}");
+        match cell.reached_epoch {
+            None => assert!(cell.epochs_run == 30 && accuracy < 0.6, "{cell:?}"),
+            Some(epoch) => assert!(accuracy >= 0.6 && epoch == cell.epochs_run, "{cell:?}"),
         }
     }
     let picture = image::open(dir.path().join("depth-table.png")).unwrap().to_rgb8();
@@ -156,6 +153,96 @@ fn a_tiny_table_prints_every_cell_and_draws_its_heatmap() {
     // Every cell is filled: little of the picture is left white.
     let white = has_colour(&picture, [255, 255, 255]) as f64 / f64::from(1200 * 300);
     assert!(white < 0.6, "{white}");
+}
+
+/// A tiny table with many seeds per cell: stacked seeds give the same runs as single ones, bit for bit
+/// in the portable kernels, and a table trained in three parts merges into the same table.
+#[test]
+fn seeds_per_cell_stack_and_shard_into_the_same_table() {
+    let exact = common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    let table = ["depth", "--table", "--depths", "2,3", "--techniques", "tanh,relu+kaiming+bn"];
+    let small = ["--budget", "40", "--threshold", "0.6", "--seeds", "4", "--seed", "3"];
+    let train = |extra: &[&str]| -> String {
+        let output = hud().args(table).args(small).args(extra).current_dir(dir.path()).assert().success();
+        String::from_utf8(output.get_output().stdout.clone()).unwrap()
+    };
+    let stacked = train(&["--csv", "stacked.csv", "--out", "stacked.png"]);
+    assert!(stacked.contains("seeds that reached 60% of 4") && stacked.contains("/4"), "{stacked}");
+    train(&["--csv", "threads.csv", "--out", "threads.png", "--engine", "threads"]);
+    for i in 1..=3 {
+        train(&[
+            "--csv",
+            &format!("part{i}.csv"),
+            "--out",
+            &format!("part{i}.png"),
+            "--shard",
+            &format!("{i}/3"),
+        ]);
+    }
+    let read = |name: &str| hud::labs::depth::table::read_csv(&dir.path().join(name)).unwrap();
+    let (spec, stacked_cells) = read("stacked.csv");
+    assert_eq!(stacked_cells.len(), 16);
+    assert_eq!(spec.seeds, 4);
+    let (_, threads_cells) = read("threads.csv");
+    let outcome =
+        |c: &hud::labs::depth::table::Cell| (c.run, c.seed, c.epochs_run, c.reached_epoch, c.diverged_epoch);
+    for (a, b) in stacked_cells.iter().zip(&threads_cells) {
+        if exact {
+            assert_eq!(outcome(a), outcome(b));
+            assert_eq!(a.final_loss.to_bits(), b.final_loss.to_bits(), "{a:?} {b:?}");
+        }
+    }
+    let merged = hud()
+        .args([
+            "depth",
+            "merge",
+            "part1.csv",
+            "part2.csv",
+            "part3.csv",
+            "--csv",
+            "merged.csv",
+            "--out",
+            "merged.png",
+        ])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let merged_text = String::from_utf8(merged.get_output().stdout.clone()).unwrap();
+    let (_, merged_cells) = read("merged.csv");
+    assert_eq!(
+        merged_cells.iter().map(outcome).collect::<Vec<_>>(),
+        stacked_cells.iter().map(outcome).collect::<Vec<_>>()
+    );
+    assert!(stacked.starts_with(&merged_text), "{stacked}\n{merged_text}");
+    let picture = image::open(dir.path().join("merged.png")).unwrap().to_rgb8();
+    assert_eq!(picture.dimensions(), (1200, 120 + 60 * 2));
+    // Missing, repeated and foreign parts are refused.
+    refuses_in(
+        dir.path(),
+        &["depth", "merge", "part1.csv", "part2.csv"],
+        "the parts hold 11 of the table's 16 runs",
+    );
+    refuses_in(
+        dir.path(),
+        &["depth", "merge", "part1.csv", "part1.csv", "part2.csv", "part3.csv"],
+        "appears twice",
+    );
+    hud()
+        .args(table)
+        .args(["--budget", "41", "--threshold", "0.6", "--seeds", "4", "--seed", "3", "--shard", "3/3"])
+        .args(["--csv", "other.csv", "--out", "other.png"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    refuses_in(
+        dir.path(),
+        &["depth", "merge", "part1.csv", "part2.csv", "other.csv"],
+        "part of a different table",
+    );
+    refuses_in(dir.path(), &["depth", "merge", "merged.png"], "cannot read merged.png");
+    std::fs::write(dir.path().join("plain.csv"), "run,technique\n0,relu\n").unwrap();
+    refuses_in(dir.path(), &["depth", "merge", "plain.csv"], "plain.csv is not a CSV of hud depth --table");
 }
 
 #[test]

@@ -153,37 +153,143 @@ fn relu_units_are_painted_where_they_are_on() {
     }
 }
 
+/// `--seeds` trains stacked runs, or one run per worker thread: the same rows either way, and each
+/// its lone run's, bit for bit in the portable kernels.
 #[test]
-fn parallel_seeds_are_their_lone_runs_bit_for_bit() {
-    common::portable();
+fn seeds_are_their_lone_runs_bit_for_bit_on_either_engine() {
+    let exact = common::portable();
     use hud::engine::device::DeviceArg;
     use hud::engine::nets::{Activation, NetKind};
-    let args = hud::labs::spirals::NetworkArgs {
-        net: NetKind::Short,
-        init: 0.1,
-        hid: 6,
-        lr: 0.01,
+    use hud::labs::spirals::seeds::{self, Engine, Plan, Setting, Spec};
+    let setting =
+        |hid, lr| Setting { net: NetKind::Short, hid, layers: 2, act: Activation::Tanh, init: 0.1, lr };
+    let spec = Spec {
+        settings: vec![setting(6, 0.01), setting(6, 0.03), setting(4, 0.01)],
+        first_seed: 40,
+        seeds: 3,
         epochs: 151,
-        layers: 2,
-        act: Activation::Tanh,
         data: "spirals".into(),
     };
-    let config = args.config(40, DeviceArg::Cpu);
-    let many = hud::labs::spirals::train_seeds(&config, 40, 3, 2).unwrap();
-    for outcome in &many {
-        let config = hud::labs::spirals::Config { seed: outcome.seed, ..config.clone() };
-        let run =
-            hud::labs::spirals::train(&config, &config.points().unwrap(), tch::Device::Cpu, |_, _, _| Ok(()))
-                .unwrap();
-        assert_eq!(run.losses.last().unwrap().to_bits(), outcome.loss.to_bits(), "seed {}", outcome.seed);
-        assert_eq!(
-            run.accuracies.last().unwrap().to_bits(),
-            outcome.accuracy.to_bits(),
-            "seed {}",
-            outcome.seed
-        );
-        assert_eq!(run.losses.len(), outcome.epochs);
+    let runs: Vec<u64> = (0..spec.total_runs()).collect();
+    let plan = |engine| Plan { engine, device: DeviceArg::Cpu, jobs: 2, batch: 4 };
+    let stacked = seeds::train(&spec, &runs, &plan(Engine::Stacked)).unwrap();
+    let threads = seeds::train(&spec, &runs, &plan(Engine::Threads)).unwrap();
+    assert_eq!(stacked.len(), 9);
+    for (a, b) in stacked.iter().zip(&threads) {
+        assert_eq!((a.run, a.seed, &a.setting), (b.run, b.seed, &b.setting));
+        if exact {
+            assert_eq!(
+                (a.epochs, a.final_loss.to_bits(), a.final_accuracy.to_bits()),
+                (b.epochs, b.final_loss.to_bits(), b.final_accuracy.to_bits()),
+                "{a:?} {b:?}"
+            );
+        }
     }
+    let config = spec.config(4, DeviceArg::Cpu);
+    assert_eq!((config.seed, config.lr, config.hid), (41, 0.03, 6));
+    let run =
+        hud::labs::spirals::train(&config, &config.points().unwrap(), tch::Device::Cpu, |_, _, _| Ok(()))
+            .unwrap();
+    if exact {
+        assert_eq!(run.losses.last().unwrap().to_bits(), stacked[4].final_loss.to_bits());
+        assert_eq!(run.losses.len() as u64, stacked[4].epochs);
+    }
+}
+
+/// A grid file's settings, each with every seed, in one command; the same runs in three parts merge
+/// into the same summary; missing, repeated and foreign parts are refused.
+#[test]
+fn grids_train_in_one_command_or_in_parts() {
+    // In a machine's own kernels a stacked run may round otherwise with other neighbours, and the
+    // parts' batches are not the whole's: their numbers agree within rounding only.
+    let exact = common::portable();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("grid.txt"),
+        "# two settings of one network, one of another\n--hid 5 --init 0.2\n--hid 5 --lr 0.02  # faster\n\n--net polar --hid 4\n",
+    )
+    .unwrap();
+    let common = ["spirals", "--grid", "grid.txt", "--seeds", "3", "--epochs", "201"];
+    let whole = hud()
+        .args(common)
+        .args(["--csv", "all.csv", "--markdown", "all.md"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let summary = String::from_utf8(whole.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines.len(), 3, "{summary}");
+    assert!(lines[0].starts_with("raw hid 5, init 0.2, lr 0.01, 200 epochs: 3 runs, "), "{summary}");
+    assert!(lines[1].starts_with("raw hid 5, init 0.1, lr 0.02, 200 epochs: 3 runs, "), "{summary}");
+    assert!(lines[2].starts_with("polar hid 4, init 0.1, lr 0.01, 200 epochs: 3 runs, "), "{summary}");
+    let markdown = std::fs::read_to_string(dir.path().join("all.md")).unwrap();
+    assert_eq!(markdown.lines().count(), 5, "{markdown}");
+    assert!(markdown.contains("| polar hid 4 | 0.1 | 0.01 | "), "{markdown}");
+    for i in 1..=3 {
+        hud()
+            .args(common)
+            .args(["--shard", &format!("{i}/3"), "--csv", &format!("part{i}.csv")])
+            .current_dir(dir.path())
+            .assert()
+            .success();
+    }
+    let merged = hud()
+        .args(["spirals", "merge", "part1.csv", "part2.csv", "part3.csv", "--csv", "merged.csv"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let merged_summary = String::from_utf8(merged.get_output().stdout.clone()).unwrap();
+    assert_eq!(merged_summary.lines().count(), 3);
+    let strip = |name: &str| {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        text.lines().skip(1).map(String::from).collect::<Vec<_>>()
+    };
+    if exact {
+        assert_eq!(merged_summary, summary);
+        assert_eq!(strip("merged.csv"), strip("all.csv"));
+    }
+    refuses_in(dir.path(), &["spirals", "merge", "part1.csv", "part2.csv"], "the parts hold 6 of the 9 runs");
+    refuses_in(
+        dir.path(),
+        &["spirals", "merge", "part1.csv", "part2.csv", "part3.csv", "part3.csv"],
+        "appears twice",
+    );
+    hud()
+        .args([
+            "spirals",
+            "--grid",
+            "grid.txt",
+            "--seeds",
+            "3",
+            "--epochs",
+            "202",
+            "--shard",
+            "3/3",
+            "--csv",
+            "other.csv",
+        ])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    refuses_in(
+        dir.path(),
+        &["spirals", "merge", "part1.csv", "part2.csv", "other.csv"],
+        "holds other runs than",
+    );
+    refuses_in(dir.path(), &["spirals", "merge", "grid.txt"], "grid.txt is not a CSV of hud spirals --seeds");
+    std::fs::write(dir.path().join("bad.txt"), "--hid 5\n--hid 0\n").unwrap();
+    refuses_in(
+        dir.path(),
+        &["spirals", "--grid", "bad.txt", "--seeds", "2"],
+        "bad.txt, line 2: --hid must be between 1 and",
+    );
+    std::fs::write(dir.path().join("bad.txt"), "--hid 5 --seed 3\n").unwrap();
+    refuses_in(
+        dir.path(),
+        &["spirals", "--grid", "bad.txt", "--seeds", "2"],
+        "bad.txt, line 1: unexpected argument '--seed'",
+    );
+    refuses_in(dir.path(), &["spirals", "--seeds", "2", "--shard", "1/2"], "--csv");
 }
 
 #[test]
@@ -224,6 +330,7 @@ fn bad_input_is_refused_before_training() {
         (&["--trace", "no/such/dir/t.json"], "cannot write no/such/dir/t.json"),
         (&["--seeds", "2", "--trace", "t.json"], "does not go with --seeds"),
         (&["--jobs", "2"], "--seeds"),
+        (&["--grid", "g.txt"], "--seeds"),
         (&["--seeds", "2", "--no-plots"], "cannot be used with"),
         (&["--net", "mlp", "--layers", "3", "--hid", "50"], "150 hidden units are too many to draw"),
         (&["--hid", "1001", "--no-plots"], "--hid must be between 1 and 1000"),

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod optim;
 pub mod recurrent;
 pub mod scalar_srn;
+pub mod shard;
 pub mod stacked;
 pub mod trace;
 pub mod train;

@@ -18,6 +18,7 @@
 //! at 16, residual connections at 64, dense connections at 128.
 
 pub mod picture;
+pub mod table;
 
 use crate::data::files;
 use crate::draw;
@@ -27,7 +28,7 @@ use crate::engine::device::DeviceArg;
 use crate::parity::{Fixture, Report};
 use anyhow::{bail, ensure, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use picture::{GradientPicture, HistogramPicture, TablePicture};
+use picture::{GradientPicture, HistogramPicture};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -41,7 +42,10 @@ pub const TABLE_TECHNIQUES: &str =
 /// Measure vanishing and exploding gradients layer by layer in deep networks, or (--table) train
 /// every depth with every technique and tabulate which learn
 #[derive(clap::Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<DepthCommand>,
     /// Hidden layers (1 to 200)
     #[arg(long, default_value_t = 32)]
     pub depth: usize,
@@ -81,7 +85,7 @@ pub struct Args {
     /// Adam's learning rate
     #[arg(long, default_value_t = 0.01)]
     pub lr: f64,
-    /// torch.manual_seed before each network is built
+    /// torch.manual_seed before each network is built (with --seeds: the first seed)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Where to train
@@ -112,9 +116,26 @@ pub struct Args {
     /// The accuracy that counts as learnt; the table's runs stop there [default: 0.9]
     #[arg(long = "threshold")]
     pub table_threshold: Option<f64>,
-    /// Networks trained at once by the table (each on one thread) [default: 2]
+    /// Worker threads of the table, each training its own cells [default: one per core]
     #[arg(long = "jobs")]
     pub table_jobs: Option<usize>,
+    /// Seeds per cell of the table (from --seed up): each cell says how many of them learn
+    #[arg(long, default_value_t = 1, requires = "table", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub seeds: u64,
+    /// How the table trains: a cell's seeds stacked and trained as one tensor program, or one network
+    /// at a time on each worker thread
+    #[arg(long, value_enum, default_value_t = table::Engine::Stacked, requires = "table")]
+    pub engine: table::Engine,
+    /// Train only part I of N disjoint parts of the table's runs (runs I-1, I-1+N, ...), for a job
+    /// array; join the parts' CSVs with `hud depth merge`
+    #[arg(long, value_name = "I/N", requires = "table")]
+    pub shard: Option<crate::engine::shard::Shard>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum DepthCommand {
+    /// Join the CSVs of a table trained in parts (--table --shard I/N) into one table, CSV and heatmap
+    Merge(table::MergeArgs),
 }
 
 // The table's settings, with their defaults (options, so that a setting given without --table can be
@@ -133,12 +154,12 @@ impl Args {
     }
 
     pub fn jobs(&self) -> usize {
-        self.table_jobs.unwrap_or(2)
+        self.table_jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(64))
     }
 }
 
 /// The task's inputs and targets.
-fn data(args: &Args) -> Result<(Tensor, Tensor)> {
+pub(crate) fn data(args: &Args) -> Result<(Tensor, Tensor)> {
     if args.data == "encoder" {
         let dim = args.dim.unwrap_or(8);
         ensure!((2..=64).contains(&dim), "--dim {dim} is out of range: 2 to 64");
@@ -150,7 +171,7 @@ fn data(args: &Args) -> Result<(Tensor, Tensor)> {
 }
 
 /// Batch norm in training mode needs two points or more to take a variance over.
-fn check_batch(archs: &[Arch], input: &Tensor) -> Result<()> {
+pub(crate) fn check_batch(archs: &[Arch], input: &Tensor) -> Result<()> {
     ensure!(
         input.size()[0] >= 2 || !archs.iter().any(|a| a.batchnorm),
         "batch norm needs at least 2 points, and the data has {}",
@@ -223,8 +244,11 @@ fn check_args(args: &Args) -> Result<()> {
 
 pub fn run(args: Args) -> Result<()> {
     check_args(&args)?;
+    if let Some(DepthCommand::Merge(merge)) = &args.command {
+        return table::merge(merge);
+    }
     if args.table {
-        return run_table(&args);
+        return table::run(&args);
     }
     let archs = archs(&args, args.depth)?;
     let out = args.out.clone().unwrap_or_else(|| "depth.png".into());
@@ -414,190 +438,6 @@ fn layers_csv(results: &[(Arch, Run)]) -> Result<String> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The table.
-
-/// One cell of the table: a technique at a depth, trained for the budget.
-#[derive(Clone, Debug)]
-pub struct Cell {
-    pub arch: Arch,
-    pub final_accuracy: f32,
-    pub final_loss: f32,
-    pub epochs_run: usize,
-    pub reached: Option<usize>,
-    pub diverged_at: Option<usize>,
-    pub seconds: f64,
-}
-
-fn run_table(args: &Args) -> Result<()> {
-    let given: Vec<String> = if args.techniques.is_empty() {
-        TABLE_TECHNIQUES.split(',').map(String::from).collect()
-    } else {
-        args.techniques.clone()
-    };
-    // Each technique under its one canonical name (`relu+bn+kaiming` is `relu+kaiming+bn`), once.
-    let mut techniques: Vec<String> = Vec::new();
-    for t in &given {
-        let name = Arch::parse(t, 1, args.width)?.technique();
-        if !techniques.contains(&name) {
-            techniques.push(name);
-        }
-    }
-    ensure!(!args.depths().is_empty(), "--depths is empty");
-    let mut archs = Vec::new();
-    for t in &techniques {
-        for &depth in &args.depths() {
-            let arch = Arch::parse(t, depth, args.width)?;
-            arch.check()?;
-            archs.push(arch);
-        }
-    }
-    let out = args.out.clone().unwrap_or_else(|| "depth-table.png".into());
-    let csv = args.csv.clone().unwrap_or_else(|| "depth-table.csv".into());
-    draw::Format::of(&out)?;
-    files::check_distinct(&[&out, &csv])?;
-    files::check_writable(&out)?;
-    files::check_writable(&csv)?;
-    let device = args.device.to_device()?;
-    check_batch(&archs, &data(args)?.0)?;
-    let training =
-        Training { lr: args.lr, epochs: args.budget(), measure_at: vec![], stop_at: Some(args.threshold()) };
-    let started = Instant::now();
-    // The deepest networks first, so that the last to finish are short ones.
-    let mut queue: Vec<Arch> = archs.clone();
-    queue.sort_by_key(|a| (std::cmp::Reverse(a.depth), a.skip != Skip::Dense));
-    let bar = ProgressBar::new(archs.len() as u64).with_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} networks trained  {msg}")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    let mut cells = crate::engine::train::on_workers(
-        queue,
-        args.jobs(),
-        // Tensors cannot be shared between threads: each has its own copy of the data.
-        || {
-            let (input, target) = data(args)?;
-            Ok((input.to_device(device), target.to_device(device)))
-        },
-        |(input, target), arch| {
-            let cell = train_cell(arch, args, input, target, &training, device)?;
-            bar.set_message(format!("{} x{}", arch.technique(), arch.depth));
-            bar.inc(1);
-            Ok(cell)
-        },
-    )?;
-    bar.finish_and_clear();
-    let order = |a: &Arch| archs.iter().position(|b| b == a).unwrap_or(usize::MAX);
-    cells.sort_by_key(|c| order(&c.arch));
-    let seconds = started.elapsed().as_secs_f64();
-    print!("{}", table_text(&cells, &techniques, args));
-    println!("{} networks in {seconds:.1} s ({} jobs)", cells.len(), args.jobs());
-    let title = format!(
-        "Depth table: twin spirals, width {}, Adam lr {}, {} epochs, threshold {:.0}%",
-        args.width,
-        figure::number(args.lr),
-        args.budget(),
-        100.0 * args.threshold()
-    );
-    let title = if args.data == "spirals" { title } else { title.replace("twin spirals", &args.data) };
-    let picture = figure::render(
-        &TablePicture { cells: &cells, techniques: &techniques, depths: &args.depths(), title },
-        &out,
-        (1200, 120 + 60 * techniques.len() as u32),
-    )?;
-    files::write_atomically(&csv, table_csv(&cells)?.as_bytes())?;
-    files::write_atomically(&out, &picture)?;
-    eprintln!("wrote {} and {}", out.display(), csv.display());
-    Ok(())
-}
-
-fn train_cell(
-    arch: Arch,
-    args: &Args,
-    input: &Tensor,
-    target: &Tensor,
-    training: &Training,
-    device: Device,
-) -> Result<Cell> {
-    let started = Instant::now();
-    let mut net = DeepNet::new(arch, input.size()[1], target.size()[1], args.seed, device)?;
-    let run = deep::train(&mut net, input, target, training, |_| {})?;
-    Ok(Cell {
-        arch,
-        final_accuracy: run.accuracies.last().copied().unwrap_or(f32::NAN),
-        final_loss: run.losses.last().copied().unwrap_or(f32::NAN),
-        epochs_run: run.losses.len().saturating_sub(1),
-        reached: run.reached,
-        diverged_at: run.diverged_at,
-        seconds: started.elapsed().as_secs_f64(),
-    })
-}
-
-/// A cell as the printed table writes it: `100% @312`, `71%`, or `NaN @40`.
-pub(crate) fn cell_text(cell: &Cell) -> String {
-    match (cell.diverged_at, cell.reached) {
-        (Some(epoch), _) => format!("NaN @{epoch}"),
-        (None, Some(epoch)) => format!("{:.0}% @{epoch}", 100.0 * cell.final_accuracy),
-        (None, None) => format!("{:.0}%", 100.0 * cell.final_accuracy),
-    }
-}
-
-fn table_text(cells: &[Cell], techniques: &[String], args: &Args) -> String {
-    let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "final accuracy, and @ the epoch it first reached {:.0}% (budget {} epochs; {} units per layer)",
-        100.0 * args.threshold(),
-        args.budget(),
-        args.width
-    );
-    let name_width = techniques.iter().map(String::len).max().unwrap_or(9).max(9);
-    let _ = write!(text, "{:<name_width$}", "technique");
-    for depth in &args.depths() {
-        let _ = write!(text, " {:>10}", format!("{depth} layers"));
-    }
-    text.push('\n');
-    for technique in techniques {
-        let _ = write!(text, "{technique:<name_width$}");
-        for depth in &args.depths() {
-            let cell = cells.iter().find(|c| &c.arch.technique() == technique && c.arch.depth == *depth);
-            let _ = write!(text, " {:>10}", cell.map(cell_text).unwrap_or_default());
-        }
-        text.push('\n');
-    }
-    text
-}
-
-fn table_csv(cells: &[Cell]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "technique",
-        "depth",
-        "width",
-        "final_accuracy",
-        "final_loss",
-        "epochs_run",
-        "reached_epoch",
-        "diverged_epoch",
-        "seconds",
-    ])?;
-    let opt = |e: Option<usize>| e.map(|e| e.to_string()).unwrap_or_default();
-    for c in cells {
-        w.write_record([
-            c.arch.technique(),
-            c.arch.depth.to_string(),
-            c.arch.width.to_string(),
-            c.final_accuracy.to_string(),
-            c.final_loss.to_string(),
-            c.epochs_run.to_string(),
-            opt(c.reached),
-            opt(c.diverged_at),
-            format!("{:.3}", c.seconds),
-        ])?;
-    }
-    Ok(String::from_utf8(w.into_inner()?)?)
-}
-
-// ---------------------------------------------------------------------------------------------------
 // ---------------------------------------------------------------------------------------------------
 // Traces and parity.
 
@@ -704,7 +544,7 @@ pub fn trace_of(config: &Config) -> Result<Trace> {
     Ok(Trace::of(config.clone(), &run))
 }
 
-fn default_args() -> Args {
+pub(crate) fn default_args() -> Args {
     use clap::Parser;
     #[derive(Parser)]
     struct Wrapper {
@@ -730,27 +570,5 @@ mod tests {
             assert_eq!(csv_number(value), text);
             assert_eq!(csv_number(value).parse::<f32>().unwrap().to_bits(), value.to_bits());
         }
-    }
-
-    #[test]
-    fn a_tiny_table_runs_and_prints_every_cell() {
-        let args = Args {
-            table_depths: Some(vec![1, 2]),
-            table_budget: Some(5),
-            table_jobs: Some(2),
-            ..default_args()
-        };
-        let (input, target) = data(&args).unwrap();
-        let training = Training { lr: 0.01, epochs: 5, measure_at: vec![], stop_at: Some(0.9) };
-        let techniques: Vec<String> = vec!["relu".into(), "selu+lecun".into()];
-        let cells: Vec<Cell> = techniques
-            .iter()
-            .flat_map(|t| [1, 2].map(|d| Arch::parse(t, d, 16).unwrap()))
-            .map(|arch| train_cell(arch, &args, &input, &target, &training, Device::Cpu).unwrap())
-            .collect();
-        let text = table_text(&cells, &techniques, &args);
-        assert_eq!(text.lines().count(), 4, "{text}");
-        assert!(text.contains("selu+lecun"), "{text}");
-        assert_eq!(cells[0].epochs_run, 5);
     }
 }

@@ -6,7 +6,7 @@ use crate::draw::figure::{self, failed};
 use crate::draw::layout::{self, Role};
 use crate::draw::{Drawing, COLOUR_CYCLE, FONT_FAMILY};
 use crate::engine::deep::{self, Arch, LayerStats, Run};
-use crate::labs::depth::{cell_text, Cell};
+use crate::labs::depth::table::Summary;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -340,7 +340,10 @@ impl HistogramPicture<'_> {
 /// The table as a heatmap: techniques down, depths across, coloured by final accuracy (red 50% or
 /// less, green 100%), the cell's text inside.
 pub struct TablePicture<'a> {
-    pub cells: &'a [Cell],
+    /// Each cell's network and runs.
+    pub cells: &'a [(Arch, Summary<'a>)],
+    /// Seeds per cell: one colours by final accuracy, more by the share that learned.
+    pub seeds: u64,
     pub techniques: &'a [String],
     pub depths: &'a [usize],
     pub title: String,
@@ -389,13 +392,15 @@ impl Drawing for TablePicture<'_> {
             drop(axes);
             for (c, depth) in self.depths.iter().enumerate() {
                 let x0 = left + c as i32 * cell_w;
-                let cell =
-                    self.cells.iter().find(|k| &k.arch.technique() == technique && k.arch.depth == *depth);
-                let Some(cell) = cell else { continue };
-                let colour = if cell.diverged_at.is_some() {
+                let cell = self.cells.iter().find(|(a, _)| &a.technique() == technique && a.depth == *depth);
+                let Some((_, cell)) = cell else { continue };
+                let colour = if cell.all_diverged() {
                     RGBColor(150, 150, 150)
+                } else if self.seeds > 1 {
+                    // The share that learned on the same scale: none red, half yellow, all green.
+                    accuracy_colour(0.5 + 0.5 * cell.share())
                 } else {
-                    accuracy_colour(f64::from(cell.final_accuracy))
+                    accuracy_colour(f64::from(cell.runs[0].final_accuracy))
                 };
                 area.draw(&Rectangle::new(
                     [(x0 + 1, y0 + 1), (x0 + cell_w - 1, y0 + cell_h - 1)],
@@ -403,16 +408,25 @@ impl Drawing for TablePicture<'_> {
                 ))
                 .map_err(failed)?;
                 let _tag = layout::scope(Role::Tag);
-                area.draw_text(
-                    &cell_text(cell),
-                    &text(15.0, HPos::Center),
-                    (x0 + cell_w / 2, y0 + cell_h / 2),
-                )
-                .map_err(failed)?;
+                let [line, detail] = cell.lines();
+                let x = x0 + cell_w / 2;
+                if detail.is_empty() {
+                    area.draw_text(&line, &text(15.0, HPos::Center), (x, y0 + cell_h / 2)).map_err(failed)?;
+                } else {
+                    area.draw_text(&line, &text(15.0, HPos::Center), (x, y0 + cell_h / 2 - 9))
+                        .map_err(failed)?;
+                    area.draw_text(&detail, &text(12.0, HPos::Center), (x, y0 + cell_h / 2 + 10))
+                        .map_err(failed)?;
+                }
             }
         }
-        let note = "colour: final accuracy (red: 50%, chance; green: 100%; grey: diverged); text: final \
-                    accuracy @ the epoch it first reached the threshold";
+        let note = if self.seeds > 1 {
+            "colour: share of seeds that reached the threshold (red: none; yellow: half; green: all; grey: all \
+             diverged); text: seeds that reached it @ their median epoch, (quartiles) median final accuracy"
+        } else {
+            "colour: final accuracy (red: 50%, chance; green: 100%; grey: diverged); text: final accuracy @ \
+             the epoch it first reached the threshold"
+        };
         area.draw_text(note, &text(13.0, HPos::Center), (w as i32 / 2, top + rows * cell_h + 17))
             .map_err(failed)?;
         Ok(())

@@ -15,6 +15,7 @@
 //! the CPU's kernel path: raw seed 3 stops at 5200 with AVX2), while raw seeds 0, 1, 2 and 4 stall at
 //! loss 0.69 and about 50% for all 99,999 epochs (see the README for settings under which raw learns).
 
+pub mod seeds;
 pub mod stacked;
 
 use crate::data::files;
@@ -46,7 +47,10 @@ pub const MAX_DRAWN_UNITS: i64 = 128;
 /// Train PolarNet, RawNet, ShortNet (or a plain MLP) on the twin spirals as spiral_main.py does, and
 /// draw them
 #[derive(clap::Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<SpiralsCommand>,
     #[command(flatten)]
     pub network: NetworkArgs,
     /// Random seed, as torch.manual_seed(SEED) at the start; drawn and printed when not given (with
@@ -65,17 +69,44 @@ pub struct Args {
     /// Draw no pictures
     #[arg(long, conflicts_with = "seeds")]
     pub no_plots: bool,
-    /// Train this many seeds (from --seed up) instead of one run, in parallel, and summarise them:
-    /// how many reach 100%, and when (no pictures)
+    /// Train this many seeds (from --seed up) of each setting instead of one run, all together, and
+    /// summarise them: how many reach 100%, and when (no pictures)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_SEEDS))]
     pub seeds: Option<u64>,
-    /// With --seeds: how many runs train at once (default: one per core)
+    /// With --seeds: a file of settings, one per line (e.g. `--net raw --hid 20 --init 0.3`; what a
+    /// line leaves out is the command line's), each trained with every seed
+    #[arg(long, value_name = "FILE", requires = "seeds")]
+    pub grid: Option<PathBuf>,
+    /// With --seeds: runs of one network stacked and trained as one tensor program, or one run at a
+    /// time on each worker thread
+    #[arg(long, value_enum, default_value_t = seeds::Engine::Stacked, requires = "seeds")]
+    pub engine: seeds::Engine,
+    /// With --seeds: worker threads, each training its own runs or batches (default: one per core)
     #[arg(long, value_name = "N", requires = "seeds", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub jobs: Option<usize>,
+    /// With --seeds: the most runs stacked in one batch
+    #[arg(long, value_name = "N", default_value_t = 10_000, requires = "seeds", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub batch: usize,
+    /// With --seeds: train only part I of N disjoint parts of the runs (runs I-1, I-1+N, ...), for a
+    /// job array; write it with --csv and join the parts with `hud spirals merge`
+    #[arg(long, value_name = "I/N", requires = "csv")]
+    pub shard: Option<crate::engine::shard::Shard>,
+    /// With --seeds: one row per run, as CSV
+    #[arg(long, value_name = "FILE", requires = "seeds")]
+    pub csv: Option<PathBuf>,
+    /// With --seeds: the summary as a markdown table
+    #[arg(long, value_name = "FILE", requires = "seeds")]
+    pub markdown: Option<PathBuf>,
     /// Write the course's spirals.csv (built from its rule, byte for byte) to this file, and train
     /// nothing
     #[arg(long, value_name = "FILE", conflicts_with_all = ["seeds", "trace"])]
     pub write_data: Option<PathBuf>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum SpiralsCommand {
+    /// Join the CSVs of --seeds runs trained in parts (--shard I/N) into one summary
+    Merge(seeds::MergeArgs),
 }
 
 /// The arguments that decide a run's numbers, besides the seed and device.
@@ -145,12 +176,18 @@ impl Config {
         Shape { net: self.net, hid: self.hid, layers: self.layers, act: self.act }
     }
 
-    /// Checks the numbers and loads the points.
-    pub fn points(&self) -> Result<PointSet> {
+    /// Refuses numbers the script could not train with.
+    pub fn check(&self) -> Result<()> {
         self.shape().check()?;
         for (name, value) in [("init", self.init), ("lr", self.lr)] {
             ensure!(value.is_finite() && value >= 0.0, "--{name} must be a finite number >= 0, got {value}");
         }
+        Ok(())
+    }
+
+    /// Checks the numbers and loads the points.
+    pub fn points(&self) -> Result<PointSet> {
+        self.check()?;
         PointSet::resolve(&self.data)
     }
 }
@@ -461,6 +498,9 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("wrote {} (sha1 {})", path.display(), crate::data::points::SPIRALS_SHA1);
         return Ok(());
     }
+    if let Some(SpiralsCommand::Merge(merge)) = &args.command {
+        return seeds::merge(merge);
+    }
     if let Some(count) = args.seeds {
         return run_seeds(&args, count);
     }
@@ -571,104 +611,65 @@ fn file_names(paths: &[PathBuf]) -> String {
     }
 }
 
-/// One run of `--seeds`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SeedOutcome {
-    pub seed: u64,
-    pub epochs: usize,
-    pub accuracy: f32,
-    pub loss: f32,
-    pub solved: bool,
-}
-
-/// Trains `count` seeds from `first` with `config`'s other settings, on `threads` worker threads (each
-/// with one intra-op thread, so that a run computes exactly as alone).
-pub fn train_seeds(config: &Config, first: u64, count: u64, threads: usize) -> Result<Vec<SeedOutcome>> {
-    config.points()?;
-    let device = config.device.to_device()?;
-    let seeds: Vec<u64> = (first..first + count).collect();
-    // Seeds finish in any order: a progress bar while they run (on a terminal), then one line per
-    // seed in seed order.
-    let bar = indicatif::ProgressBar::new(count).with_style(
-        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} seeds")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    let mut outcomes = crate::engine::train::on_workers(
-        seeds,
-        threads,
-        || config.points(),
-        |points, seed| {
-            let config = Config { seed, ..config.clone() };
-            let outcome = match train(&config, points, device, |_, _, _| Ok(())) {
-                Ok(run) => SeedOutcome {
-                    seed,
-                    epochs: run.losses.len(),
-                    accuracy: run.accuracies.last().copied().unwrap_or(0.0),
-                    loss: run.losses.last().copied().unwrap_or(f32::NAN),
-                    solved: run.solved(),
-                },
-                Err(e) if e.is::<Diverged>() => {
-                    SeedOutcome { seed, epochs: 0, accuracy: 0.0, loss: f32::NAN, solved: false }
-                }
-                Err(e) => return Err(e),
-            };
-            bar.inc(1);
-            Ok(outcome)
-        },
-    )?;
-    bar.finish_and_clear();
-    outcomes.sort_by_key(|o| o.seed);
-    for outcome in &outcomes {
-        let result = if outcome.solved { "100%".to_string() } else { format!("{:.2}%", outcome.accuracy) };
-        eprintln!(
-            "seed {}: {result} after {} epochs (loss {:.4})",
-            outcome.seed, outcome.epochs, outcome.loss
-        );
-    }
-    Ok(outcomes)
-}
-
-/// The summary line of `--seeds`: runs, how many reached 100%, the median epoch of those that did.
-pub fn summary(config: &Config, outcomes: &[SeedOutcome]) -> String {
-    let solved: Vec<f64> = outcomes.iter().filter(|o| o.solved).map(|o| o.epochs as f64).collect();
-    let accuracies: Vec<f64> = outcomes.iter().map(|o| f64::from(o.accuracy)).collect();
-    let shape = match config.net {
-        NetKind::Mlp => format!("mlp {}x{} {}", config.layers, config.hid, config.act.name()),
-        net => format!("{} hid {}", net.name(), config.hid),
-    };
-    format!(
-        "{shape}, init {}, lr {}, {} epochs: {} runs, {} reach 100%, median epochs {}, median final accuracy {:.2}%",
-        config.init,
-        config.lr,
-        config.epochs.saturating_sub(1),
-        outcomes.len(),
-        solved.len(),
-        crate::analysis::stats::median(&solved).map_or("-".to_string(), |m| m.to_string()),
-        crate::analysis::stats::median(&accuracies).unwrap_or(0.0),
-    )
-}
-
 fn run_seeds(args: &Args, count: u64) -> Result<()> {
-    ensure!(count >= 1, "--seeds must be at least 1");
     ensure!(args.trace.is_none(), "--trace records one run; it does not go with --seeds");
-    let config = args.network.config(args.seed.unwrap_or(0), args.device);
+    let first_seed = args.seed.unwrap_or(0);
     ensure!(
-        config.seed.checked_add(count).is_some(),
-        "--seed {} plus --seeds {count} passes the largest seed",
-        config.seed
+        first_seed.checked_add(count).is_some(),
+        "--seed {first_seed} plus --seeds {count} passes the largest seed"
     );
-    let threads = match (args.jobs, config.device) {
-        (Some(jobs), _) => {
-            ensure!(jobs >= 1, "--jobs must be at least 1");
-            jobs
+    let settings = match &args.grid {
+        Some(path) => seeds::read_grid(path, &args.network)?,
+        None => {
+            args.network.config(first_seed, args.device).check()?;
+            vec![seeds::Setting::of(&args.network)]
         }
+    };
+    let spec = seeds::Spec {
+        settings,
+        first_seed,
+        seeds: count,
+        epochs: args.network.epochs,
+        data: args.network.data.clone(),
+    };
+    ensure!(
+        spec.total_runs() <= seeds::MAX_RUNS,
+        "{} runs (settings x seeds) are too many; at most {}",
+        spec.total_runs(),
+        seeds::MAX_RUNS
+    );
+    let outputs = seeds::Outputs { csv: args.csv.as_ref(), markdown: args.markdown.as_ref() };
+    outputs.check()?;
+    let jobs = match (args.jobs, args.device) {
+        (Some(jobs), _) => jobs,
         (None, DeviceArg::Cpu) => std::thread::available_parallelism().map_or(1, |n| n.get()),
         (None, DeviceArg::Cuda) => 1,
     };
-    let outcomes = train_seeds(&config, config.seed, count, threads.min(count as usize))?;
-    println!("{}", summary(&config, &outcomes));
-    Ok(())
+    let plan = seeds::Plan { engine: args.engine, device: args.device, jobs, batch: args.batch };
+    let runs = seeds::runs_of(&spec, args.shard);
+    let started = std::time::Instant::now();
+    let rows = seeds::train(&spec, &runs, &plan)?;
+    let run_epochs: u64 = rows.iter().map(|r| r.epochs).sum();
+    let seconds = started.elapsed().as_secs_f64();
+    if spec.settings.len() == 1 {
+        for row in &rows {
+            let result =
+                if row.solved() { "100%".to_string() } else { format!("{:.2}%", row.final_accuracy) };
+            eprintln!("seed {}: {result} after {} epochs (loss {:.4})", row.seed, row.epochs, row.final_loss);
+        }
+    }
+    eprintln!(
+        "trained {} runs ({run_epochs} run-epochs) in {seconds:.1} s: {:.0} run-epochs per second ({} engine, {jobs} {})",
+        rows.len(),
+        run_epochs as f64 / seconds.max(1e-9),
+        match args.engine {
+            seeds::Engine::Stacked => "stacked",
+            seeds::Engine::Threads => "threads",
+        },
+        if jobs == 1 { "worker" } else { "workers" }
+    );
+    let part = args.shard.map_or("all".to_string(), |s| format!("shard {s}"));
+    outputs.report(&spec, &part, &rows)
 }
 
 #[cfg(test)]
@@ -684,28 +685,30 @@ mod tests {
 
     #[test]
     fn summaries_count_the_solved_runs_and_take_their_median() {
-        let config = NetworkArgs {
+        let setting = seeds::Setting {
             net: NetKind::Raw,
-            init: 0.3,
             hid: 20,
-            lr: 0.01,
-            epochs: 20001,
             layers: 2,
             act: Activation::Tanh,
-            data: "spirals".into(),
-        }
-        .config(0, DeviceArg::Cpu);
-        let outcome = |seed, epochs, accuracy: f32| SeedOutcome {
+            init: 0.3,
+            lr: 0.01,
+        };
+        let row = |seed, epochs, accuracy: f32| seeds::Row {
+            run: seed,
+            setting: setting.label(),
             seed,
             epochs,
-            accuracy,
-            loss: 0.1,
-            solved: accuracy == 100.0 && epochs % 100 == 0,
+            solved: if accuracy == 100.0 && epochs % 100 == 0 { "yes" } else { "no" }.into(),
+            diverged: "no".into(),
+            final_accuracy: accuracy,
+            final_loss: 0.1,
         };
-        let outcomes = [outcome(0, 1900, 100.0), outcome(1, 20000, 97.0), outcome(2, 2400, 100.0)];
+        let rows = [row(0, 1900, 100.0), row(1, 20000, 97.0), row(2, 2400, 100.0)];
+        let rows: Vec<&seeds::Row> = rows.iter().collect();
         assert_eq!(
-            summary(&config, &outcomes),
-            "raw hid 20, init 0.3, lr 0.01, 20000 epochs: 3 runs, 2 reach 100%, median epochs 2150, median final accuracy 100.00%"
+            seeds::summary_line(&setting, 20001, &rows),
+            "raw hid 20, init 0.3, lr 0.01, 20000 epochs: 3 runs, 2 reach 100%, median epochs 2150 (quartiles \
+             2025 to 2275), median final accuracy 100.00%"
         );
     }
 }

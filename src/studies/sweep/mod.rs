@@ -120,32 +120,7 @@ pub struct MergeArgs {
     pub out: PathBuf,
 }
 
-/// Part `index` (1-based) of `count`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        let parse = || -> Option<Shard> {
-            let (index, count) = text.split_once('/')?;
-            Some(Shard { index: index.trim().parse().ok()?, count: count.trim().parse().ok()? })
-        };
-        match parse() {
-            Some(shard) if (1..=shard.count).contains(&shard.index) => Ok(shard),
-            _ => Err(format!("expected I/N with 1 <= I <= N, e.g. 2/8, got '{text}'")),
-        }
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
+pub use crate::engine::shard::Shard;
 
 /// What a sweep is: saved in its CSV's first line, so that merged parts can be checked to belong
 /// together.
@@ -416,8 +391,7 @@ pub fn sweep(spec: &Spec, args: &SweepArgs) -> Result<Sweep> {
     let targets = spec.targets()?;
     let device = args.device.to_device()?;
     ensure!(args.batch >= 1, "--batch must be at least 1");
-    let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
-    let mine: Vec<u64> = (0..spec.total_runs()).filter(|i| i % shard.count == shard.index - 1).collect();
+    let mine = args.shard.unwrap_or(Shard::ALL).runs(spec.total_runs());
     let compare: BTreeSet<u64> = mine.iter().copied().take(args.compare).collect();
     let cpu = device == tch::Device::Cpu;
     let threads = if cpu { args.threads.unwrap_or_else(default_threads).max(1) } else { 1 };
