@@ -25,12 +25,17 @@ use anyhow::{ensure, Result};
 use tch::{Device, Kind, Reduction, Tensor};
 
 /// The parameters of many runs, stacked: `params[i]` is `[runs, ...]`, the single run's i-th
-/// parameter (in `net.parameters()` order) of each run.
+/// parameter (in `net.parameters()` order) of each run. They are views of one `[runs, all
+/// parameters]` buffer, so that Adam updates every parameter in a few operations on the buffer (its
+/// operations are elementwise: the same numbers as parameter by parameter) instead of a few for each.
 pub struct Stack {
     pub params: Vec<Tensor>,
     /// Which run (index into the caller's list) each row is.
     pub ids: Vec<usize>,
     pub adam: Adam,
+    flat: Tensor,
+    /// Each parameter's shape without the run dimension.
+    shapes: Vec<Vec<i64>>,
 }
 
 impl Stack {
@@ -39,13 +44,37 @@ impl Stack {
         ensure!(!runs.is_empty(), "no runs to train");
         let count = runs[0].len();
         ensure!(runs.iter().all(|r| r.len() == count), "the runs' networks differ");
-        let params = (0..count)
-            .map(|i| {
-                let layer: Vec<Tensor> = runs.iter().map(|r| r[i].detach()).collect();
-                Tensor::f_stack(&layer, 0).map(|t| t.to_device(device).set_requires_grad(true))
+        let shapes: Vec<Vec<i64>> = runs[0].iter().map(Tensor::size).collect();
+        let rows = runs
+            .iter()
+            .map(|r| {
+                ensure!(r.iter().map(Tensor::size).eq(shapes.iter().cloned()), "the runs' networks differ");
+                let flat: Vec<Tensor> = r.iter().map(|p| p.detach().reshape([-1])).collect();
+                Ok(Tensor::cat(&flat, 0))
             })
-            .collect::<Result<_, _>>()?;
-        Ok(Stack { params, ids: (0..runs.len()).collect(), adam })
+            .collect::<Result<Vec<_>>>()?;
+        let flat = Tensor::f_stack(&rows, 0)?.to_device(device);
+        let mut stack = Stack { params: Vec::new(), ids: (0..runs.len()).collect(), adam, flat, shapes };
+        stack.views();
+        Ok(stack)
+    }
+
+    /// The parameters as views of the buffer, each a leaf that autograd differentiates.
+    fn views(&mut self) {
+        let runs = self.flat.size()[0];
+        let mut offset = 0;
+        self.params = self
+            .shapes
+            .iter()
+            .map(|shape| {
+                let size: i64 = shape.iter().product();
+                let mut full = vec![runs];
+                full.extend(shape);
+                let view = self.flat.narrow(1, offset, size).view(full.as_slice());
+                offset += size;
+                view.set_requires_grad(true)
+            })
+            .collect();
     }
 
     pub fn runs(&self) -> usize {
@@ -57,10 +86,9 @@ impl Stack {
         if keep.len() == self.ids.len() {
             return;
         }
-        let index = Tensor::from_slice(keep).to_device(self.params[0].device());
-        for p in &mut self.params {
-            *p = p.detach().index_select(0, &index).set_requires_grad(true);
-        }
+        let index = Tensor::from_slice(keep).to_device(self.flat.device());
+        self.flat = self.flat.index_select(0, &index);
+        self.views();
         self.adam.keep_runs(keep);
         self.ids = keep.iter().map(|&r| self.ids[r as usize]).collect();
     }
@@ -69,7 +97,10 @@ impl Stack {
     pub fn step(&mut self, output: &Tensor, grad: &Tensor) -> Result<()> {
         let surrogate = (output * grad.detach()).sum(Kind::Float);
         let grads = Tensor::run_backward(&[&surrogate], &self.params, false, false);
-        self.adam.step(&mut self.params, &grads)
+        let runs = self.flat.size()[0];
+        let rows: Vec<Tensor> = grads.iter().map(|g| g.reshape([runs, -1])).collect();
+        let flat_grad = Tensor::cat(&rows, 1);
+        self.adam.step(std::slice::from_mut(&mut self.flat), &[flat_grad])
     }
 
     /// `linear(x)` with the `i`-th (weight, bias) pair of the parameters from `first`.
@@ -95,8 +126,9 @@ pub fn linear(weight: &Tensor, bias: &Tensor, x: &Tensor) -> Tensor {
 /// the batch in another order than the single run's; `index_select`'s backward adds the gradient into
 /// a contiguous tensor of zeros.
 fn contiguous_gradient(x: &Tensor) -> Tensor {
-    let columns = Tensor::arange(x.size()[x.dim() - 1], (Kind::Int64, x.device()));
-    x.index_select(-1, &columns)
+    // Along the runs: the forward copies whole runs, and the backward adds whole runs.
+    let runs = Tensor::arange(x.size()[0], (Kind::Int64, x.device()));
+    x.index_select(0, &runs)
 }
 
 /// `F.batch_norm(z, training=True, momentum=0.1, eps=1e-5)` of each run: `z` `[runs, n, width]`,
