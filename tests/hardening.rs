@@ -186,6 +186,14 @@ fn every_count_is_bounded_before_any_work() {
         ),
         (&["spirals", "--seeds", "99999999999"], "99999999999 is not in 1..=10000"),
         (&["spirals", "--seeds", "3", "--jobs", "0"], "0 is not in 1..=1024"),
+        (&["spirals", "--seeds", "3", "--batch", "0"], "0 is not in 1..=1000000"),
+        (&["spirals", "--seeds", "3", "--shard", "4/3", "--csv", "p.csv"], "expected I/N with 1 <= I <= N"),
+        (&["depth", "--table", "--seeds", "0"], "0 is not in 1..=10000"),
+        (&["depth", "--seeds", "2"], "--table"),
+        (
+            &["depth", "--table", "--depths", "1,2,3,4,5,6,7,8,9,10", "--seeds", "10000", "--techniques", "relu,tanh,sigmoid,selu,relu+bn,tanh+bn,relu+dense,relu+residual,tanh+dense,tanh+residual,sigmoid+bn"],
+            "the table would train 1100000 runs (cells x seeds); at most 1000000",
+        ),
         (&["nonlinearity", "--sweep-seeds", "99999999999"], "99999999999 is not in 0..=10000"),
         (&["encoder", "--epochs", "1000000000"], "1000000000 is not in 1..=100000000"),
         // Nothing to train: refused, not reported as a run of 0 epochs.

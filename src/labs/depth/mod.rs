@@ -6,16 +6,17 @@
 //! layer by layer at initialisation and at chosen epochs: the norm, mean and std of each weight's
 //! gradient and of the gradient back-propagated to each layer's activations, the activations' mean
 //! and std, the share of saturated units, and the activations' histograms (Glorot & Bengio 2010's
-//! figures). `--table` trains every depth with every technique for a fixed budget and reports how
-//! far and how fast each learns: the seed's table of techniques against depth.
+//! figures). `--table` trains every depth with every technique, with `--seeds` seeds each, for a fixed
+//! budget and reports how many learn and how fast: the seed's table of techniques against depth.
 //!
 //! The result it should give: `hud depth --depth 32 --techniques sigmoid,tanh,relu,selu+lecun,
 //! relu+kaiming` (seed 0) finds the first layer's weight gradient 1.8e-27 times the last hidden
 //! layer's for sigmoid, 1.1e-8 for tanh and 1.0e-13 for ReLU with PyTorch's default init, but 0.64
 //! for SELU with LeCun init and 1.15 for ReLU with He init; every per-layer number, loss and accuracy
-//! equals PyTorch's, bit for bit on CPU (`hud verify`). `hud depth --table` puts the limits where the
-//! seed's table does: sigmoid and tanh at 2 to 4 layers, ReLU and SELU at 8, He init with batch norm
-//! at 16, residual connections at 64, dense connections at 128.
+//! equals PyTorch's, bit for bit on CPU (`hud verify`). `hud depth --table --seeds 20` ([`table`])
+//! puts the limits where the seed's table does, in the share of 20 seeds that learn: sigmoid and tanh
+//! at 2 to 4 layers, ReLU and SELU at 8 (16 is their edge), He init with batch norm at 16, residual
+//! connections at 64, dense connections at 128.
 
 pub mod picture;
 pub mod table;
