@@ -248,7 +248,11 @@ fn grids_train_in_one_command_or_in_parts() {
         assert_eq!(merged_summary, summary);
         assert_eq!(strip("merged.csv"), strip("all.csv"));
     }
-    refuses_in(dir.path(), &["spirals", "merge", "part1.csv", "part2.csv"], "the parts hold 6 of the 9 runs");
+    refuses_in(
+        dir.path(),
+        &["spirals", "merge", "part1.csv", "part2.csv"],
+        "the parts hold 6 of the grid's 9 runs",
+    );
     refuses_in(
         dir.path(),
         &["spirals", "merge", "part1.csv", "part2.csv", "part3.csv", "part3.csv"],
@@ -274,7 +278,7 @@ fn grids_train_in_one_command_or_in_parts() {
     refuses_in(
         dir.path(),
         &["spirals", "merge", "part1.csv", "part2.csv", "other.csv"],
-        "holds other runs than",
+        "is part of a different grid from part1.csv",
     );
     refuses_in(dir.path(), &["spirals", "merge", "grid.txt"], "grid.txt is not a CSV of hud spirals --seeds");
     std::fs::write(dir.path().join("bad.txt"), "--hid 5\n--hid 0\n").unwrap();

@@ -37,3 +37,79 @@ impl Shard {
         (0..total).filter(|i| i % self.count == self.index - 1).collect()
     }
 }
+
+/// The first line of a part's CSV: `# hud <command> <what the runs are, as JSON> <part>` (`all` or
+/// `shard I/N`), so that a merge can check that parts belong together.
+pub fn header_line<S: serde::Serialize>(command: &str, spec: &S, part: &str) -> anyhow::Result<String> {
+    Ok(format!("# hud {command} {} {part}\n", serde_json::to_string(spec)?))
+}
+
+/// Reads what [`header_line`] wrote at the top of `text` (the file `path`); `None` where it is not a
+/// CSV of `hud <command>`.
+pub fn read_header<S: serde::de::DeserializeOwned>(text: &str, command: &str) -> Option<(S, String)> {
+    let first = text.lines().next()?;
+    let rest = first.strip_prefix(&format!("# hud {command} "))?;
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<S>();
+    let spec = stream.next()?.ok()?;
+    Some((spec, rest[stream.byte_offset()..].trim().to_string()))
+}
+
+/// Joins the parts of a set of runs: `read` gives each part's spec and rows, `run` a row's index;
+/// the parts must share one spec (`what`: "sweep", "table", ...) and hold, together, every run of
+/// `total(spec)` once; none may be one of `outputs` (each with its option's name). Returns the spec
+/// and the rows in run order.
+pub fn join<S: PartialEq, R>(
+    parts: &[std::path::PathBuf],
+    outputs: &[(&str, &std::path::Path)],
+    what: &str,
+    read: impl Fn(&std::path::Path) -> anyhow::Result<(S, Vec<R>)>,
+    run: impl Fn(&R) -> u64,
+    total: impl Fn(&S) -> u64,
+) -> anyhow::Result<(S, Vec<R>)> {
+    use anyhow::{bail, ensure};
+    for part in parts {
+        for (option, output) in outputs {
+            ensure!(
+                !crate::data::files::same_file(part, output),
+                "{option} {} is one of the parts to merge: it would be overwritten",
+                output.display()
+            );
+        }
+    }
+    let mut spec: Option<S> = None;
+    let mut rows = Vec::new();
+    for path in parts {
+        let (part_spec, part_rows) = read(path)?;
+        match &spec {
+            None => spec = Some(part_spec),
+            Some(first) if *first != part_spec => {
+                bail!("{} is part of a different {what} from {}", path.display(), parts[0].display())
+            }
+            Some(_) => {}
+        }
+        rows.extend(part_rows);
+    }
+    let Some(spec) = spec else { bail!("no parts to merge") };
+    rows.sort_by_key(&run);
+    if let Some(pair) = rows.windows(2).find(|w| run(&w[0]) == run(&w[1])) {
+        bail!("run {} appears twice (in one part or in two)", run(&pair[0]));
+    }
+    let total = total(&spec);
+    let mut have = rows.iter().map(&run).peekable();
+    let missing: Vec<u64> = (0..total)
+        .filter(|&i| {
+            let present = have.peek() == Some(&i);
+            if present {
+                have.next();
+            }
+            !present
+        })
+        .take(5)
+        .collect();
+    ensure!(
+        missing.is_empty() && rows.len() as u64 == total,
+        "the parts hold {} of the {what}'s {total} runs (missing runs {missing:?}...): is a part missing?",
+        rows.len()
+    );
+    Ok((spec, rows))
+}

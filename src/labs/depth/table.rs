@@ -10,7 +10,7 @@ use crate::draw::{self, figure};
 use crate::engine::deep::{self, Arch, DeepNet, Skip, Training};
 use crate::engine::device::DeviceArg;
 use crate::engine::shard::Shard;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -252,7 +252,7 @@ fn table_text(spec: &Spec, cells: &[Cell]) -> String {
 }
 
 fn csv_bytes(spec: &Spec, part: &str, cells: &[Cell]) -> Result<Vec<u8>> {
-    let header = format!("# hud depth {} {part}\n", serde_json::to_string(spec)?).into_bytes();
+    let header = crate::engine::shard::header_line("depth", spec, part)?.into_bytes();
     let mut writer = csv::Writer::from_writer(header);
     for cell in cells {
         writer.serialize(cell)?;
@@ -264,10 +264,8 @@ fn csv_bytes(spec: &Spec, part: &str, cells: &[Cell]) -> Result<Vec<u8>> {
 pub fn read_csv(path: &Path) -> Result<(Spec, Vec<Cell>)> {
     let text = files::read_text_capped(path, files::MAX_READ_BYTES, "")?;
     let context = || format!("{} is not a CSV of hud depth --table", path.display());
-    let first = text.lines().next().unwrap_or_default();
-    let rest = first.strip_prefix("# hud depth ").with_context(context)?;
-    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Spec>();
-    let spec = stream.next().with_context(context)?.with_context(context)?;
+    let (spec, _part): (Spec, String) =
+        crate::engine::shard::read_header(&text, "depth").with_context(context)?;
     let archs = spec.archs()?;
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
     let mut cells = Vec::new();
@@ -350,39 +348,15 @@ pub struct MergeArgs {
 /// `hud depth merge`: the parts must be of the same table and, together, all of it, once.
 pub fn merge(args: &MergeArgs) -> Result<()> {
     let outputs = Outputs::of(&args.out, &args.csv)?;
-    for part in &args.parts {
-        for output in [&outputs.out, &outputs.csv] {
-            ensure!(
-                !files::same_file(part, output),
-                "{} is one of the parts to merge: it would be overwritten",
-                output.display()
-            );
-        }
-    }
-    let mut spec: Option<Spec> = None;
-    let mut cells = Vec::new();
-    for path in &args.parts {
-        let (part_spec, part_cells) = read_csv(path)?;
-        match &spec {
-            None => spec = Some(part_spec),
-            Some(first) if *first != part_spec => {
-                bail!("{} is part of a different table from {}", path.display(), args.parts[0].display())
-            }
-            Some(_) => {}
-        }
-        cells.extend(part_cells);
-    }
-    let spec = spec.expect("at least one part");
-    cells.sort_by_key(|c| c.run);
-    if let Some(pair) = cells.windows(2).find(|w| w[0].run == w[1].run) {
-        bail!("run {} appears twice (in one part or in two)", pair[0].run);
-    }
-    ensure!(
-        cells.len() as u64 == spec.total_runs(),
-        "the parts hold {} of the table's {} runs: is a part missing?",
-        cells.len(),
-        spec.total_runs()
-    );
+    let named = [("--out", outputs.out.as_path()), ("--csv", outputs.csv.as_path())];
+    let (spec, cells) = crate::engine::shard::join(
+        &args.parts,
+        &named,
+        "table",
+        read_csv,
+        |c: &Cell| c.run,
+        Spec::total_runs,
+    )?;
     outputs.report(&spec, "all", &cells)
 }
 

@@ -8,7 +8,7 @@ use crate::data::files;
 use crate::engine::device::DeviceArg;
 use crate::engine::nets::{Activation, NetKind};
 use crate::engine::shard::Shard;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -175,10 +175,9 @@ impl Row {
     }
 }
 
-/// The CSV's first line: `# hud spirals <spec as JSON> <part>`.
 fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
-    let mut bytes = format!("# hud spirals {} {part}\n", serde_json::to_string(spec)?).into_bytes();
-    let mut writer = csv::Writer::from_writer(std::mem::take(&mut bytes));
+    let header = crate::engine::shard::header_line("spirals", spec, part)?.into_bytes();
+    let mut writer = csv::Writer::from_writer(header);
     for row in rows {
         writer.serialize(row)?;
     }
@@ -190,10 +189,8 @@ fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
 pub fn read_csv(path: &Path) -> Result<(Spec, Vec<Row>)> {
     let text = files::read_text_capped(path, files::MAX_READ_BYTES, "")?;
     let context = || format!("{} is not a CSV of hud spirals --seeds", path.display());
-    let first = text.lines().next().unwrap_or_default();
-    let rest = first.strip_prefix("# hud spirals ").with_context(context)?;
-    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Spec>();
-    let spec = stream.next().with_context(context)?.with_context(context)?;
+    let (spec, _part): (Spec, String) =
+        crate::engine::shard::read_header(&text, "spirals").with_context(context)?;
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for record in reader.deserialize::<Row>() {
@@ -333,39 +330,12 @@ pub struct MergeArgs {
 pub fn merge(args: &MergeArgs) -> Result<()> {
     let outputs = Outputs { csv: args.csv.as_ref(), markdown: args.markdown.as_ref() };
     outputs.check()?;
-    for part in &args.parts {
-        for output in [&args.csv, &args.markdown].into_iter().flatten() {
-            ensure!(
-                !files::same_file(part, output),
-                "{} is one of the parts to merge: it would be overwritten",
-                output.display()
-            );
-        }
-    }
-    let mut spec: Option<Spec> = None;
-    let mut rows = Vec::new();
-    for path in &args.parts {
-        let (part_spec, part_rows) = read_csv(path)?;
-        match &spec {
-            None => spec = Some(part_spec),
-            Some(first) if *first != part_spec => {
-                bail!("{} holds other runs than {}", path.display(), args.parts[0].display())
-            }
-            Some(_) => {}
-        }
-        rows.extend(part_rows);
-    }
-    let spec = spec.expect("at least one part");
-    rows.sort_by_key(|r| r.run);
-    if let Some(pair) = rows.windows(2).find(|w| w[0].run == w[1].run) {
-        bail!("run {} appears twice (in one part or in two)", pair[0].run);
-    }
-    let total = spec.total_runs();
-    ensure!(
-        rows.len() as u64 == total,
-        "the parts hold {} of the {total} runs: is a part missing?",
-        rows.len()
-    );
+    let named: Vec<(&str, &Path)> = [("--csv", &args.csv), ("--markdown", &args.markdown)]
+        .into_iter()
+        .filter_map(|(option, path)| path.as_deref().map(|p| (option, p)))
+        .collect();
+    let (spec, rows) =
+        crate::engine::shard::join(&args.parts, &named, "grid", read_csv, |r: &Row| r.run, Spec::total_runs)?;
     outputs.report(&spec, "all", &rows)
 }
 

@@ -683,14 +683,8 @@ pub fn compare_runs(
     Comparison { run, label, batched, single, first_difference, largest_difference }
 }
 
-/// The CSV's first line: `# hud sweep <spec as JSON> <what this file holds>`.
-fn header_line(spec: &Spec, part: &str) -> Result<String> {
-    Ok(format!("# hud sweep {} {part}", serde_json::to_string(spec)?))
-}
-
 fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
-    let mut bytes = header_line(spec, part)?.into_bytes();
-    bytes.push(b'\n');
+    let bytes = crate::engine::shard::header_line("sweep", spec, part)?.into_bytes();
     let mut writer = csv::Writer::from_writer(bytes);
     for row in rows {
         writer.serialize(row)?;
@@ -702,11 +696,8 @@ fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
 pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
     let text = crate::data::files::read_text_capped(path, crate::data::files::MAX_READ_BYTES, "")?;
     let context = || format!("{} is not a hud sweep CSV", path.display());
-    let first = text.lines().next().unwrap_or_default();
-    let rest = first.strip_prefix("# hud sweep ").with_context(context)?;
-    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Spec>();
-    let spec = stream.next().with_context(context)?.with_context(context)?;
-    let part = rest[stream.byte_offset()..].trim().to_string();
+    let (spec, part): (Spec, String) =
+        crate::engine::shard::read_header(&text, "sweep").with_context(context)?;
     // `all`, or `shard I/N` as `--shard` takes it.
     let part_ok = part == "all" || part.strip_prefix("shard ").is_some_and(|s| s.parse::<Shard>().is_ok());
     ensure!(
@@ -923,43 +914,10 @@ pub fn run(args: Args) -> Result<()> {
 /// `hud sweep merge`: the shards must be parts of the same sweep and, together, all of it.
 pub fn merge(args: MergeArgs) -> Result<()> {
     check_outputs(&args.csv, &args.out)?;
-    for part in &args.parts {
-        for (option, output) in [("--csv", &args.csv), ("--out", &args.out)] {
-            ensure!(
-                !files::same_file(part, output),
-                "{option} {} is one of the parts to merge: it would be overwritten",
-                output.display()
-            );
-        }
-    }
-    let mut spec: Option<Spec> = None;
-    let mut rows = Vec::new();
-    for path in &args.parts {
-        let (part_spec, _, part_rows) = read_csv(path)?;
-        match &spec {
-            None => spec = Some(part_spec),
-            Some(first) if *first != part_spec => {
-                bail!("{} is part of a different sweep from {}", path.display(), args.parts[0].display())
-            }
-            Some(_) => {}
-        }
-        rows.extend(part_rows);
-    }
-    let spec = spec.expect("at least one part");
-    rows.sort_by_key(|r| r.run);
-    let total = spec.total_runs();
-    if let Some(pair) = rows.windows(2).find(|w| w[0].run == w[1].run) {
-        bail!("run {} appears twice (in one part or in two)", pair[0].run);
-    }
-    let missing: Vec<u64> = {
-        let have: BTreeSet<u64> = rows.iter().map(|r| r.run).collect();
-        (0..total).filter(|i| !have.contains(i)).take(5).collect()
-    };
-    ensure!(
-        missing.is_empty() && rows.len() as u64 == total,
-        "the parts hold {} of the sweep's {total} runs (missing runs {missing:?}...): is a shard's CSV missing?",
-        rows.len()
-    );
+    let outputs = [("--csv", args.csv.as_path()), ("--out", args.out.as_path())];
+    let read = |path: &Path| read_csv(path).map(|(spec, _, rows)| (spec, rows));
+    let (spec, rows) =
+        crate::engine::shard::join(&args.parts, &outputs, "sweep", read, |r: &Row| r.run, Spec::total_runs)?;
     report(&spec, "all", &rows, &args.csv, &args.out)
 }
 
