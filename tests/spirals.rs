@@ -298,7 +298,7 @@ fn grids_train_in_one_command_or_in_parts() {
 
 #[test]
 fn seeds_are_summarised() {
-    common::portable();
+    let exact = common::portable();
     let output = hud()
         .args(["spirals", "--net", "polar", "--seeds", "3", "--seed", "5", "--epochs", "201"])
         .assert()
@@ -309,6 +309,9 @@ fn seeds_are_summarised() {
     assert!(stdout.starts_with("polar hid 10, init 0.1, lr 0.01, 200 epochs: 3 runs, "), "{stdout}");
     let stderr = String::from_utf8(output.stderr).unwrap();
     // One line per seed, in seed order whatever order they finished in.
+    // It says what the stacked runs are to their single runs in these kernels.
+    let said = if exact { "is its single run bit for bit (portable kernels)" } else { "within rounding" };
+    assert!(stderr.contains(said), "{stderr}");
     let seeds: Vec<&str> = stderr.lines().filter(|l| l.starts_with("seed ")).collect();
     assert_eq!(seeds.len(), 3, "{stderr}");
     for (line, seed) in seeds.iter().zip(5..8) {

@@ -285,3 +285,12 @@ pub fn train_deep(
     }
     Ok(runs)
 }
+
+/// What a stacked run is to its single run here, for the output to say.
+pub fn exactness(device: Device) -> &'static str {
+    if device == Device::Cpu && crate::engine::kernels::portable_env_in_force() {
+        "each stacked run is its single run bit for bit (portable kernels)"
+    } else {
+        "stacked runs equal their single runs within rounding in these kernels (--portable: bit for bit)"
+    }
+}

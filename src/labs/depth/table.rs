@@ -475,6 +475,9 @@ pub fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let cells = train(&spec, &runs, args.engine, jobs, device)?;
     let seconds = started.elapsed().as_secs_f64();
+    if args.engine == Engine::Stacked && spec.seeds > 1 {
+        eprintln!("{}", crate::engine::stacked::exactness(device));
+    }
     let part = args.shard.map_or("all".to_string(), |s| format!("shard {s}"));
     outputs.report(&spec, &part, &cells)?;
     println!(

@@ -668,6 +668,9 @@ fn run_seeds(args: &Args, count: u64) -> Result<()> {
         },
         if jobs == 1 { "worker" } else { "workers" }
     );
+    if args.engine == seeds::Engine::Stacked {
+        eprintln!("{}", crate::engine::stacked::exactness(args.device.to_device()?));
+    }
     let part = args.shard.map_or("all".to_string(), |s| format!("shard {s}"));
     outputs.report(&spec, &part, &rows)
 }
