@@ -152,15 +152,15 @@ fn stacked_deep_runs_equal_their_single_runs() {
             let mut net = DeepNet::new(arch, 2, 1, *seed, Device::Cpu).unwrap();
             let single = deep::train(&mut net, &input, &target, &training, |_| {}).unwrap();
             let what = format!("{technique} seed {seed}");
-            if let Err(e) = agree(&batched.losses, &single.losses, exact) {
+            if let Err(e) = agree(&batched.run.losses, &single.losses, exact) {
                 panic!("{what}: losses {e}");
             }
             if !exact {
                 continue;
             }
-            assert_eq!(batched.reached, single.reached, "{what}");
-            assert_eq!(batched.diverged_at, single.diverged_at, "{what}");
-            if let Err(e) = same_bits(&batched.accuracies, &single.accuracies) {
+            assert_eq!(batched.run.reached, single.reached, "{what}");
+            assert_eq!(batched.run.diverged_at, single.diverged_at, "{what}");
+            if let Err(e) = same_bits(&batched.run.accuracies, &single.accuracies) {
                 panic!("{what}: accuracies {e}");
             }
             for (b, s) in batched.params.iter().zip(net.parameters()) {

@@ -9,6 +9,12 @@ pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64))
 }
 
+/// The quartiles of `sorted` (ascending), as `numpy.percentile` gives them; `None` for no values.
+pub fn quartiles(sorted: &[f64]) -> Option<[f64; 3]> {
+    let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| percentile(sorted, q));
+    Some([q1?, q2?, q3?])
+}
+
 /// The median of `values` in any order: the middle one, or the mean of the two middle ones.
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
@@ -30,5 +36,7 @@ mod tests {
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[2400.0, 1900.0]), Some(2150.0));
+        assert_eq!(quartiles(&sorted), Some([1.75, 2.5, 3.25]));
+        assert_eq!(quartiles(&[]), None);
     }
 }

@@ -32,6 +32,11 @@ impl Shard {
     /// The whole: part 1 of 1.
     pub const ALL: Shard = Shard { index: 1, count: 1 };
 
+    /// What a CSV's header says it holds: `all`, or `shard I/N`.
+    pub fn part_name(shard: Option<Shard>) -> String {
+        shard.map_or("all".to_string(), |s| format!("shard {s}"))
+    }
+
     /// This part's runs of `total`, in order.
     pub fn runs(self, total: u64) -> Vec<u64> {
         (0..total).filter(|i| i % self.count == self.index - 1).collect()
@@ -42,6 +47,20 @@ impl Shard {
 /// `shard I/N`), so that a merge can check that parts belong together.
 pub fn header_line<S: serde::Serialize>(command: &str, spec: &S, part: &str) -> anyhow::Result<String> {
     Ok(format!("# hud {command} {} {part}\n", serde_json::to_string(spec)?))
+}
+
+/// A part's CSV: [`header_line`], then one row per run.
+pub fn csv_bytes<S: serde::Serialize, R: serde::Serialize>(
+    command: &str,
+    spec: &S,
+    part: &str,
+    rows: &[R],
+) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(header_line(command, spec, part)?.into_bytes());
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
 }
 
 /// Reads what [`header_line`] wrote at the top of `text` (the file `path`); `None` where it is not a

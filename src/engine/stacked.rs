@@ -24,6 +24,25 @@ use crate::engine::optim::Adam;
 use anyhow::{ensure, Result};
 use tch::{Device, Kind, Reduction, Tensor};
 
+/// How a command with many runs trains them.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// Runs of one network stacked and trained as one tensor program
+    #[default]
+    Stacked,
+    /// One run at a time on each worker thread
+    Threads,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Stacked => "stacked",
+            Engine::Threads => "threads",
+        }
+    }
+}
+
 /// The parameters of many runs, stacked: `params[i]` is `[runs, ...]`, the single run's i-th
 /// parameter (in `net.parameters()` order) of each run. They are views of one `[runs, all
 /// parameters]` buffer, so that Adam updates every parameter in a few operations on the buffer (its
@@ -107,6 +126,11 @@ impl Stack {
     pub fn linear(&self, first: usize, i: usize, x: &Tensor) -> Tensor {
         linear(&self.params[first + 2 * i], &self.params[first + 2 * i + 1], x)
     }
+
+    /// Row `row`'s parameters as they are now, copied to the CPU (the stack steps on in place).
+    pub fn run_params(&self, row: usize) -> Vec<Tensor> {
+        self.params.iter().map(|p| p.get(row as i64).detach().to_device(Device::Cpu).copy()).collect()
+    }
 }
 
 /// `F.linear` of each run: `weight` `[runs, out, in]`, `bias` `[runs, out]`, `x` `[runs, n, in]`.
@@ -151,7 +175,8 @@ pub fn batch_norm(z: &Tensor, weight: &Tensor, bias: &Tensor) -> Tensor {
 
 /// Each run's mean binary cross-entropy (`[runs]`) and its gradient with respect to the output, as
 /// the single run's `binary_cross_entropy(reduction='mean')` and its backward compute them. Runs whose
-/// outputs are NaN get loss NaN and gradient 0 (the caller drops them; the others are untouched).
+/// outputs are NaN get loss NaN and gradient 0 (the caller drops them; the others are untouched):
+/// since the loss clamps its logarithms, a NaN loss is the mark of NaN outputs.
 pub fn mean_bce(output: &Tensor, target: &Tensor) -> (Tensor, Tensor) {
     let nan = output.isnan();
     let safe = output.detach().masked_fill(&nan, 0.5);
@@ -164,12 +189,6 @@ pub fn mean_bce(output: &Tensor, target: &Tensor) -> (Tensor, Tensor) {
     let run_nan = nan.any_dims(dims.as_slice(), false);
     let loss = loss.masked_fill(&run_nan, f64::NAN);
     (loss, grad.masked_fill(&nan, 0.0))
-}
-
-/// Which runs' outputs hold a NaN (`[runs]`, bool).
-pub fn nan_runs(output: &Tensor) -> Tensor {
-    let dims: Vec<i64> = (1..output.dim() as i64).collect();
-    output.isnan().any_dims(dims.as_slice(), false)
 }
 
 /// The number of items each run gets right (`[runs]`, float): `(output >= 0.5) == target`, summed.
@@ -213,15 +232,10 @@ pub fn deep_forward(stack: &Stack, arch: &Arch, input: &Tensor) -> deep::Forward
 }
 
 /// A deep run trained in a stack: what [`crate::engine::deep::train`] would have given (without
-/// measurements).
+/// measurements), and its parameters at its last forward pass (on the CPU).
 #[derive(Debug, Default)]
 pub struct DeepRun {
-    /// Loss and accuracy at every epoch's forward pass.
-    pub losses: Vec<f32>,
-    pub accuracies: Vec<f32>,
-    pub reached: Option<usize>,
-    pub diverged_at: Option<usize>,
-    /// The parameters at its last forward pass (on the CPU).
+    pub run: deep::Run,
     pub params: Vec<Tensor>,
 }
 
@@ -250,13 +264,12 @@ pub fn train_deep(
         let (loss, grad) = mean_bce(&output, &target_rows);
         let count = output.size()[1..].iter().product::<i64>();
         let accuracy = tch::no_grad(|| right(&output, &target_rows) / count);
-        let nan = Vec::<bool>::try_from(nan_runs(&output).to_device(Device::Cpu))?;
         let losses = Vec::<f32>::try_from(loss.to_device(Device::Cpu))?;
         let accuracies = Vec::<f32>::try_from(accuracy.to_device(Device::Cpu))?;
         let mut keep = Vec::with_capacity(rows);
         for row in 0..rows {
-            let run = &mut runs[stack.ids[row]];
-            if nan[row] {
+            let DeepRun { run, params } = &mut runs[stack.ids[row]];
+            if losses[row].is_nan() {
                 run.diverged_at = Some(epoch);
             } else {
                 run.losses.push(losses[row]);
@@ -266,11 +279,7 @@ pub fn train_deep(
                 }
             }
             if run.diverged_at.is_some() || run.reached.is_some() || epoch == training.epochs {
-                run.params = stack
-                    .params
-                    .iter()
-                    .map(|p| p.get(row as i64).detach().to_device(Device::Cpu).copy())
-                    .collect();
+                *params = stack.run_params(row);
             } else {
                 keep.push(row as i64);
             }

@@ -18,15 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tch::{Device, Tensor};
 
-/// How the table's runs are trained.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Engine {
-    /// A cell's seeds stacked and trained as one tensor program
-    #[default]
-    Stacked,
-    /// One network at a time on each worker thread
-    Threads,
-}
+pub use crate::engine::stacked::Engine;
 
 /// The most runs (cells x seeds) one table trains.
 pub const MAX_RUNS: u64 = 1_000_000;
@@ -153,8 +145,7 @@ impl Summary<'_> {
         let mut epochs: Vec<f64> =
             self.runs.iter().filter_map(|c| c.reached_epoch).map(|e| e as f64).collect();
         epochs.sort_by(f64::total_cmp);
-        let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::analysis::stats::percentile(&epochs, q));
-        Some([q1?, q2?, q3?])
+        crate::analysis::stats::quartiles(&epochs)
     }
 
     pub fn median_accuracy(&self) -> f64 {
@@ -251,15 +242,6 @@ fn table_text(spec: &Spec, cells: &[Cell]) -> String {
     text
 }
 
-fn csv_bytes(spec: &Spec, part: &str, cells: &[Cell]) -> Result<Vec<u8>> {
-    let header = crate::engine::shard::header_line("depth", spec, part)?.into_bytes();
-    let mut writer = csv::Writer::from_writer(header);
-    for cell in cells {
-        writer.serialize(cell)?;
-    }
-    writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
-}
-
 /// Reads a table's CSV: its spec and runs, each checked against the spec.
 pub fn read_csv(path: &Path) -> Result<(Spec, Vec<Cell>)> {
     let text = files::read_text_capped(path, files::MAX_READ_BYTES, "")?;
@@ -324,7 +306,7 @@ impl Outputs {
         };
         let size = (1200, 120 + 60 * spec.techniques.len() as u32);
         let png = figure::render(&picture, &self.out, size)?;
-        files::write_atomically(&self.csv, &csv_bytes(spec, part, cells)?)?;
+        files::write_atomically(&self.csv, &crate::engine::shard::csv_bytes("depth", spec, part, cells)?)?;
         files::write_atomically(&self.out, &png)?;
         eprintln!("wrote {} and {}", self.out.display(), self.csv.display());
         Ok(())
@@ -436,16 +418,7 @@ fn train(spec: &Spec, runs: &[u64], engine: Engine, jobs: usize, device: Device)
                         device,
                         |_, _| {},
                     )?;
-                    stacked
-                        .into_iter()
-                        .map(|s| deep::Run {
-                            losses: s.losses,
-                            accuracies: s.accuracies,
-                            reached: s.reached,
-                            diverged_at: s.diverged_at,
-                            ..Default::default()
-                        })
-                        .collect()
+                    stacked.into_iter().map(|s| s.run).collect()
                 }
             };
             let seconds = started.elapsed().as_secs_f64() / batch.len() as f64;
@@ -478,15 +451,8 @@ pub fn run(args: &Args) -> Result<()> {
     if args.engine == Engine::Stacked && spec.seeds > 1 {
         eprintln!("{}", crate::engine::stacked::exactness(device));
     }
-    let part = args.shard.map_or("all".to_string(), |s| format!("shard {s}"));
+    let part = Shard::part_name(args.shard);
     outputs.report(&spec, &part, &cells)?;
-    println!(
-        "{} networks in {seconds:.1} s ({} engine, {jobs} jobs)",
-        cells.len(),
-        match args.engine {
-            Engine::Stacked => "stacked",
-            Engine::Threads => "threads",
-        }
-    );
+    println!("{} networks in {seconds:.1} s ({} engine, {jobs} jobs)", cells.len(), args.engine.name());
     Ok(())
 }

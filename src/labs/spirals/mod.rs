@@ -141,18 +141,7 @@ pub struct NetworkArgs {
 
 impl NetworkArgs {
     pub fn config(&self, seed: u64, device: DeviceArg) -> Config {
-        Config {
-            net: self.net,
-            hid: self.hid,
-            layers: self.layers,
-            act: self.act,
-            init: self.init,
-            lr: self.lr,
-            epochs: self.epochs,
-            data: self.data.clone(),
-            seed,
-            device,
-        }
+        seeds::Setting::of(self).config(self.epochs, &self.data, seed, device)
     }
 }
 
@@ -646,7 +635,7 @@ fn run_seeds(args: &Args, count: u64) -> Result<()> {
         (None, DeviceArg::Cuda) => 1,
     };
     let plan = seeds::Plan { engine: args.engine, device: args.device, jobs, batch: args.batch };
-    let runs = seeds::runs_of(&spec, args.shard);
+    let runs = args.shard.unwrap_or(crate::engine::shard::Shard::ALL).runs(spec.total_runs());
     let started = std::time::Instant::now();
     let rows = seeds::train(&spec, &runs, &plan)?;
     let run_epochs: u64 = rows.iter().map(|r| r.epochs).sum();
@@ -662,16 +651,13 @@ fn run_seeds(args: &Args, count: u64) -> Result<()> {
         "trained {} runs ({run_epochs} run-epochs) in {seconds:.1} s: {:.0} run-epochs per second ({} engine, {jobs} {})",
         rows.len(),
         run_epochs as f64 / seconds.max(1e-9),
-        match args.engine {
-            seeds::Engine::Stacked => "stacked",
-            seeds::Engine::Threads => "threads",
-        },
+        args.engine.name(),
         if jobs == 1 { "worker" } else { "workers" }
     );
     if args.engine == seeds::Engine::Stacked {
         eprintln!("{}", crate::engine::stacked::exactness(args.device.to_device()?));
     }
-    let part = args.shard.map_or("all".to_string(), |s| format!("shard {s}"));
+    let part = crate::engine::shard::Shard::part_name(args.shard);
     outputs.report(&spec, &part, &rows)
 }
 

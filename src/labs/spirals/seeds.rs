@@ -4,10 +4,10 @@
 //! one of N disjoint parts into a CSV; `hud spirals merge` joins the parts.
 
 use super::{Config, NetworkArgs};
+use crate::analysis::stats::quartiles;
 use crate::data::files;
 use crate::engine::device::DeviceArg;
 use crate::engine::nets::{Activation, NetKind};
-use crate::engine::shard::Shard;
 use anyhow::{ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -18,15 +18,7 @@ pub const MAX_RUNS: u64 = 1_000_000;
 /// The most settings a grid file holds.
 pub const MAX_SETTINGS: usize = 10_000;
 
-/// How the runs are trained.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Engine {
-    /// Runs of one network stacked and trained as one tensor program
-    #[default]
-    Stacked,
-    /// One run at a time on each worker thread
-    Threads,
-}
+pub use crate::engine::stacked::Engine;
 
 /// A line of a grid file: the network arguments that may differ between settings (any not given
 /// are the command line's).
@@ -70,6 +62,22 @@ impl Setting {
         }
     }
 
+    /// A run of this setting.
+    pub fn config(&self, epochs: u64, data: &str, seed: u64, device: DeviceArg) -> Config {
+        Config {
+            net: self.net,
+            hid: self.hid,
+            layers: self.layers,
+            act: self.act,
+            init: self.init,
+            lr: self.lr,
+            epochs,
+            data: data.to_string(),
+            seed,
+            device,
+        }
+    }
+
     /// `raw hid 20, init 0.3, lr 0.01` (`mlp 2x20 relu, ...` for an MLP).
     pub fn label(&self) -> String {
         let shape = match self.net {
@@ -101,21 +109,19 @@ impl Spec {
         self.settings.len() as u64 * self.seeds
     }
 
-    /// Run `index`'s config: settings in order, each with every seed.
+    /// Run `index`'s setting: settings in order, each with every seed.
+    pub fn setting(&self, index: u64) -> &Setting {
+        &self.settings[(index / self.seeds) as usize]
+    }
+
+    /// Run `index`'s seed.
+    pub fn seed(&self, index: u64) -> u64 {
+        self.first_seed + index % self.seeds
+    }
+
+    /// Run `index`'s config.
     pub fn config(&self, index: u64, device: DeviceArg) -> Config {
-        let s = &self.settings[(index / self.seeds) as usize];
-        Config {
-            net: s.net,
-            hid: s.hid,
-            layers: s.layers,
-            act: s.act,
-            init: s.init,
-            lr: s.lr,
-            epochs: self.epochs,
-            data: self.data.clone(),
-            seed: self.first_seed + index % self.seeds,
-            device,
-        }
+        self.setting(index).config(self.epochs, &self.data, self.seed(index), device)
     }
 }
 
@@ -175,16 +181,6 @@ impl Row {
     }
 }
 
-fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
-    let header = crate::engine::shard::header_line("spirals", spec, part)?.into_bytes();
-    let mut writer = csv::Writer::from_writer(header);
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    let body = writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
-    Ok(body)
-}
-
 /// Reads a CSV that `--csv` wrote: its spec and rows, each checked against the spec.
 pub fn read_csv(path: &Path) -> Result<(Spec, Vec<Row>)> {
     let text = files::read_text_capped(path, files::MAX_READ_BYTES, "")?;
@@ -195,12 +191,10 @@ pub fn read_csv(path: &Path) -> Result<(Spec, Vec<Row>)> {
     let mut rows = Vec::new();
     for record in reader.deserialize::<Row>() {
         let row = record.with_context(|| format!("{}: a malformed row", path.display()))?;
-        let belongs = row.run < spec.total_runs() && {
-            let config = spec.config(row.run, DeviceArg::Cpu);
-            row.seed == config.seed
-                && row.setting == spec.settings[(row.run / spec.seeds) as usize].label()
-                && row.epochs <= spec.epochs
-        };
+        let belongs = row.run < spec.total_runs()
+            && row.seed == spec.seed(row.run)
+            && row.setting == spec.setting(row.run).label()
+            && row.epochs <= spec.epochs;
         ensure!(belongs, "{}: run {} does not belong to the runs in its header", path.display(), row.run);
         rows.push(row);
     }
@@ -229,11 +223,6 @@ fn solved_epochs(rows: &[&Row]) -> Vec<f64> {
     let mut epochs: Vec<f64> = rows.iter().filter(|r| r.solved()).map(|r| r.epochs as f64).collect();
     epochs.sort_by(f64::total_cmp);
     epochs
-}
-
-fn quartiles(sorted: &[f64]) -> Option<[f64; 3]> {
-    let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::analysis::stats::percentile(sorted, q));
-    Some([q1?, q2?, q3?])
 }
 
 /// The rows of each setting, in the spec's order.
@@ -301,7 +290,7 @@ impl Outputs<'_> {
     pub fn report(&self, spec: &Spec, part: &str, rows: &[Row]) -> Result<()> {
         print!("{}", summary(spec, rows));
         if let Some(path) = self.csv {
-            files::write_atomically(path, &csv_bytes(spec, part, rows)?)?;
+            files::write_atomically(path, &crate::engine::shard::csv_bytes("spirals", spec, part, rows)?)?;
             eprintln!("wrote {}", path.display());
         }
         if let Some(path) = self.markdown {
@@ -339,11 +328,6 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     outputs.report(&spec, "all", &rows)
 }
 
-/// This part's runs: every run, or with `--shard I/N` runs I-1, I-1+N, ...
-pub fn runs_of(spec: &Spec, shard: Option<Shard>) -> Vec<u64> {
-    shard.unwrap_or(Shard::ALL).runs(spec.total_runs())
-}
-
 /// How to train a set of runs.
 pub struct Plan {
     pub engine: Engine,
@@ -354,17 +338,27 @@ pub struct Plan {
     pub batch: usize,
 }
 
-fn row_of(spec: &Spec, run: u64, epochs: u64, solved: bool, diverged: bool, accuracy: f32, loss: f32) -> Row {
+/// Run `run`'s row from its end: epochs run, whether it solved the spirals or diverged, its
+/// accuracies and losses (the last of each is its final one).
+fn row_of(
+    spec: &Spec,
+    run: u64,
+    epochs: u64,
+    solved: bool,
+    diverged: bool,
+    accuracies: &[f32],
+    losses: &[f32],
+) -> Row {
     let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
     Row {
         run,
-        setting: spec.settings[(run / spec.seeds) as usize].label(),
-        seed: spec.first_seed + run % spec.seeds,
+        setting: spec.setting(run).label(),
+        seed: spec.seed(run),
         epochs: if diverged { 0 } else { epochs },
         solved: yes(solved),
         diverged: yes(diverged),
-        final_accuracy: if diverged { 0.0 } else { accuracy },
-        final_loss: if diverged { f32::NAN } else { loss },
+        final_accuracy: if diverged { 0.0 } else { accuracies.last().copied().unwrap_or(0.0) },
+        final_loss: if diverged { f32::NAN } else { losses.last().copied().unwrap_or(f32::NAN) },
     }
 }
 
@@ -387,20 +381,11 @@ fn batches(spec: &Spec, runs: &[u64], plan: &Plan) -> Vec<Vec<u64>> {
 }
 
 /// Trains run `run` of `spec` alone, as `hud spirals --seed S` does.
-fn train_alone(
-    spec: &Spec,
-    run: u64,
-    points: &crate::data::points::PointSet,
-    device: tch::Device,
-) -> Result<Row> {
-    let config = spec.config(run, DeviceArg::Cpu);
-    Ok(match super::train(&config, points, device, |_, _, _| Ok(())) {
-        Ok(r) => {
-            let (accuracy, loss) = (r.accuracies.last().copied(), r.losses.last().copied());
-            let (accuracy, loss) = (accuracy.unwrap_or(0.0), loss.unwrap_or(f32::NAN));
-            row_of(spec, run, r.losses.len() as u64, r.solved(), false, accuracy, loss)
-        }
-        Err(e) if e.is::<super::Diverged>() => row_of(spec, run, 0, false, true, 0.0, f32::NAN),
+fn train_alone(spec: &Spec, run: u64, points: &crate::data::points::PointSet, plan: &Plan) -> Result<Row> {
+    let config = spec.config(run, plan.device);
+    Ok(match super::train(&config, points, plan.device.to_device()?, |_, _, _| Ok(())) {
+        Ok(r) => row_of(spec, run, r.losses.len() as u64, r.solved(), false, &r.accuracies, &r.losses),
+        Err(e) if e.is::<super::Diverged>() => row_of(spec, run, 0, false, true, &[], &[]),
         Err(e) => return Err(e),
     })
 }
@@ -418,7 +403,7 @@ pub fn train(spec: &Spec, runs: &[u64], plan: &Plan) -> Result<Vec<Row>> {
     let mut rows: Vec<Row> = match plan.engine {
         Engine::Threads => {
             crate::engine::train::on_workers(runs.to_vec(), plan.jobs, points, |points, run| {
-                let row = train_alone(spec, run, points, device)?;
+                let row = train_alone(spec, run, points, plan)?;
                 bar.inc(1);
                 Ok(vec![row])
             })?
@@ -430,7 +415,7 @@ pub fn train(spec: &Spec, runs: &[u64], plan: &Plan) -> Result<Vec<Row>> {
             |points, batch| {
                 if let [run] = batch[..] {
                     // A run alone trains faster as the single run (the same numbers).
-                    let row = train_alone(spec, run, points, device)?;
+                    let row = train_alone(spec, run, points, plan)?;
                     bar.inc(1);
                     return Ok(vec![row]);
                 }
@@ -445,9 +430,7 @@ pub fn train(spec: &Spec, runs: &[u64], plan: &Plan) -> Result<Vec<Row>> {
                     .iter()
                     .zip(trained)
                     .map(|(&run, t)| {
-                        let (accuracy, loss) = (t.accuracies.last().copied(), t.losses.last().copied());
-                        let (accuracy, loss) = (accuracy.unwrap_or(0.0), loss.unwrap_or(f32::NAN));
-                        row_of(spec, run, t.epochs, t.solved(), t.diverged, accuracy, loss)
+                        row_of(spec, run, t.epochs, t.solved(), t.diverged, &t.accuracies, &t.losses)
                     })
                     .collect())
             },

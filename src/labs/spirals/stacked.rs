@@ -68,7 +68,7 @@ pub fn train(
             let target = stacked::shared(target, runs);
             let output = stacked::points_pass(&stack, shape, &stacked::shared(input, runs)).output;
             let (batch_loss, grad) = stacked::mean_bce(&output, &target);
-            diverged = diverged.logical_or(&stacked::nan_runs(&output));
+            diverged = diverged.logical_or(&batch_loss.isnan());
             stack.step(&output, &grad)?;
             let right = tch::no_grad(|| stacked::right(&output, &target));
             correct = Some(match correct.take() {
@@ -105,14 +105,12 @@ pub fn train(
         for (row, _) in ended.iter().enumerate().filter(|(_, &e)| e) {
             let id = stack.ids[row];
             let (losses, accuracies) = std::mem::take(&mut history[id]);
-            let params =
-                stack.params.iter().map(|p| p.get(row as i64).detach().to_device(Device::Cpu).copy());
             done[id] = Some(StackedRun {
                 losses,
                 accuracies,
                 epochs: epoch,
                 diverged: nan[row],
-                params: params.collect(),
+                params: stack.run_params(row),
             });
         }
         let keep: Vec<i64> = (0..stack.runs() as i64).filter(|&r| !ended[r as usize]).collect();

@@ -683,15 +683,6 @@ pub fn compare_runs(
     Comparison { run, label, batched, single, first_difference, largest_difference }
 }
 
-fn csv_bytes(spec: &Spec, part: &str, rows: &[Row]) -> Result<Vec<u8>> {
-    let bytes = crate::engine::shard::header_line("sweep", spec, part)?.into_bytes();
-    let mut writer = csv::Writer::from_writer(bytes);
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))
-}
-
 /// Reads a sweep CSV: its spec and rows.
 pub fn read_csv(path: &Path) -> Result<(Spec, String, Vec<Row>)> {
     let text = crate::data::files::read_text_capped(path, crate::data::files::MAX_READ_BYTES, "")?;
@@ -785,8 +776,7 @@ impl Spec {
 /// The quartiles of `sorted` (ascending), as numpy.percentile gives them.
 pub(crate) fn quartiles(sorted: &[u64]) -> Option<[f64; 3]> {
     let sorted: Vec<f64> = sorted.iter().map(|&e| e as f64).collect();
-    let [q1, q2, q3] = [0.25, 0.5, 0.75].map(|q| crate::analysis::stats::percentile(&sorted, q));
-    Some([q1?, q2?, q3?])
+    crate::analysis::stats::quartiles(&sorted)
 }
 
 /// The rows of each configuration, in run order.
@@ -854,7 +844,7 @@ fn report(spec: &Spec, part: &str, rows: &[Row], csv: &Path, out: &Path) -> Resu
         out,
         crate::studies::sweep::picture::SIZE,
     )?;
-    files::write_atomically(csv, &csv_bytes(spec, part, rows)?)?;
+    files::write_atomically(csv, &crate::engine::shard::csv_bytes("sweep", spec, part, rows)?)?;
     files::write_atomically(out, &picture)?;
     print!("{}", summary(rows));
     eprintln!("wrote {} and {}", csv.display(), out.display());
@@ -884,10 +874,7 @@ pub fn run(args: Args) -> Result<()> {
     let spec = Spec::of(&args);
     check_outputs(&args.csv, &args.out)?;
     let swept = sweep(&spec, &args)?;
-    let part = match args.shard {
-        Some(shard) => format!("shard {shard}"),
-        None => "all".to_string(),
-    };
+    let part = Shard::part_name(args.shard);
     let run_epochs: u64 = swept.rows.iter().map(|r| r.epochs).sum();
     if swept.rows.is_empty() {
         eprintln!("this part of the sweep has no runs (the sweep has {} runs)", spec.total_runs());
