@@ -11,7 +11,9 @@
 # HUD_PYTHON (a Python with torch 2.11.0, used instead of the cache's), HUD_CACHE (the cache folder;
 # default ${XDG_CACHE_HOME:-~/.cache}/hud). With LIBTORCH set, nothing is downloaded for building and
 # running hud; the tests and the benchmark also need the Python reference (HUD_NEED_PYTHON=1), which
-# HUD_PYTHON provides without a download.
+# HUD_PYTHON provides without a download. The tests of the HTML explorers need a browser
+# (HUD_NEED_BROWSER=1): Debian's `chromium` is installed when no Chromium or Chrome is on the PATH and
+# HUD_CHROMIUM names none (with apt-get, as root or through sudo).
 #
 # Use: `scripts/setup.sh` or `source scripts/setup.sh` (then LIBTORCH and HUD_PYTHON are exported).
 set -euo pipefail
@@ -41,6 +43,27 @@ hud_install_venv() {
     exec 9>&-
 }
 
+hud_install_browser() {
+    if [ -n "${HUD_CHROMIUM:-}" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+        command -v google-chrome >/dev/null; then
+        return
+    fi
+    local sudo=
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null || {
+            hud_say "the explorer's tests need Chromium: install Debian's chromium package (or set HUD_CHROMIUM)"
+            exit 1
+        }
+        sudo=sudo
+    fi
+    hud_say "installing Chromium (Debian's chromium package) for the explorer's browser tests; a few minutes, once"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2
+}
+
+if [ -n "${HUD_NEED_BROWSER:-}" ]; then
+    hud_install_browser
+fi
 if [ -z "${LIBTORCH:-}" ] || { [ -n "${HUD_NEED_PYTHON:-}" ] && [ -z "${HUD_PYTHON:-}" ]; }; then
     hud_install_venv
 fi

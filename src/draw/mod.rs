@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 
 pub mod animate;
 pub mod cube;
+pub mod explorer;
 pub mod figure;
 pub mod hidden;
 pub mod labels;

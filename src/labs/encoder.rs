@@ -15,6 +15,7 @@ use crate::data::files;
 use crate::data::targets::{Target, MAX_SIZE};
 use crate::draw::animate::{self, Recorder};
 use crate::draw::cube::CubeRun;
+use crate::draw::explorer::encoder as explorer;
 use crate::draw::hidden::HiddenPicture;
 use crate::draw::Format;
 use crate::engine::device::DeviceArg;
@@ -74,6 +75,11 @@ pub struct Args {
     #[arg(long, default_value_t = animate::DEFAULT_FRAMES_PER_DECADE,
           value_parser = clap::value_parser!(u32).range(1..=250))]
     pub frames_per_decade: u32,
+    /// Also write an interactive page of the run (one self-contained file, offline): the picture at
+    /// each recorded epoch (the --animate schedule and every --print-every epoch) with a slider, the
+    /// loss curve, each dot's numbers on hover; with --hid 3 the cube, turned by dragging
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 /// The script's arguments that shape the network and its training (all but the seed and device).
@@ -321,6 +327,10 @@ pub fn run(args: Args) -> Result<()> {
     // With 3 hidden units --animate turns the final cube (CubeRun below): nothing to record.
     let mut recorder = (request.wanted() && config.hid == 2)
         .then(|| Recorder::new(request, run_name(&config, &target), &target));
+    let mut explorer = args.html.is_some().then(|| {
+        let name = run_name(&config, &target);
+        explorer::Recorder::new(name, &target, config.epochs, args.frames_per_decade, args.print_every)
+    });
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
@@ -342,6 +352,9 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(recorder) = &mut recorder {
             recorder.after_epoch(epoch, loss, net)?;
         }
+        if let Some(explorer) = &mut explorer {
+            explorer.after_epoch(epoch, loss, net)?;
+        }
         Ok(())
     });
     // A run that fails (diverges) writes nothing, its --plot pictures included: they are staged until
@@ -351,6 +364,7 @@ pub fn run(args: Args) -> Result<()> {
     // The animation and trajectory are rendered before anything is written.
     let recording = recorder.map(|r| r.finish(trace.epochs, run.losses.last().copied(), &run.net));
     let rendered = recording.transpose()?.map(|recording| recording.render()).transpose()?;
+    let page = explorer.map(|e| e.finish(&run.losses, config.stop, &run.net)?.html()).transpose()?;
     // K = 3: the cube's analysis (the seed page's Question 2) and --animate's turning cube.
     let final_title = title(&config, &target, run.losses.len(), run.losses.last().copied());
     let cube = (config.hid == 3)
@@ -367,6 +381,9 @@ pub fn run(args: Args) -> Result<()> {
         files::write_atomically(path, json.as_bytes())?;
     }
     write_pictures(&args, (&config, &target), &run, cube.as_ref(), &epoch_pictures, rendered)?;
+    if let (Some(path), Some(page)) = (&args.html, &page) {
+        crate::draw::explorer::write(path, page, "the run to explore in a browser")?;
+    }
     if trace.epochs == config.epochs && run.losses.last().is_some_and(|&l| l > config.stop as f32) {
         eprintln!("note: the loss did not reach --stop {} within {} epochs", config.stop, config.epochs);
     }
@@ -402,9 +419,14 @@ fn check_outputs(args: &Args, hid: i64, picture: bool) -> Result<animate::Reques
         }
         false => Vec::new(),
     };
+    if let Some(html) = &args.html {
+        explorer::Recorder::check(hid)?;
+        crate::draw::explorer::check_path(html)?;
+    }
     let every_output: Vec<&Path> = outputs
         .iter()
         .copied()
+        .chain(args.html.as_deref())
         .chain(args.animate.as_deref())
         .chain(args.trajectory.as_deref())
         .chain(snapshots.iter().map(PathBuf::as_path))

@@ -69,6 +69,10 @@ pub struct Args {
     /// Draw no pictures
     #[arg(long, conflicts_with = "seeds")]
     pub no_plots: bool,
+    /// Also write an interactive page of the run (one self-contained file, offline): the output's and
+    /// every hidden unit's map at recorded epochs, the points on top, the loss and accuracy curves
+    #[arg(long, value_name = "FILE.html", conflicts_with = "seeds")]
+    pub html: Option<PathBuf>,
     /// Train this many seeds (from --seed up) of each setting instead of one run, all together, and
     /// summarise them: how many reach 100%, and when (no pictures)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_SEEDS))]
@@ -219,6 +223,16 @@ pub fn train(
     device: Device,
     mut after_epoch: impl FnMut(u64, f32, f32) -> Result<()>,
 ) -> Result<Run> {
+    train_watched(config, points, device, |epoch, loss, accuracy, _| after_epoch(epoch, loss, accuracy))
+}
+
+/// [`train`], whose `after_epoch` also sees the network as the epoch left it.
+pub fn train_watched(
+    config: &Config,
+    points: &PointSet,
+    device: Device,
+    mut after_epoch: impl FnMut(u64, f32, f32, &PointNet) -> Result<()>,
+) -> Result<Run> {
     let (mut vs, net) = draw(config);
     vs.set_device(device);
     let batches = points.to_device(device).batches(BATCH_SIZE);
@@ -233,7 +247,7 @@ pub fn train(
         };
         losses.push(epoch_result.loss);
         accuracies.push(epoch_result.accuracy);
-        after_epoch(epoch, epoch_result.loss, epoch_result.accuracy)?;
+        after_epoch(epoch, epoch_result.loss, epoch_result.accuracy, &net)?;
         if epoch.is_multiple_of(100) && epoch_result.accuracy == 100.0 {
             break;
         }
@@ -497,39 +511,27 @@ pub fn run(args: Args) -> Result<()> {
     let config = args.network.config(seed, args.device);
     let points = config.points()?;
     let device = config.device.to_device()?;
-    if !args.no_plots {
-        let units = config.hid * config.shape().hidden_layers();
-        ensure!(
-            units <= MAX_DRAWN_UNITS,
-            "{units} hidden units are too many to draw (at most {MAX_DRAWN_UNITS}: each is a picture, and the \
-             grid's activations take memory); add --no-plots"
-        );
-        files::output_folder("--out-dir", &args.out_dir)?;
-        if args.out_dir.is_dir() {
-            files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
-        }
-        // The trace may not name one of the pictures.
-        if let Some(trace) = &args.trace {
-            let pictures: Vec<PathBuf> =
-                picture_names(&config).into_iter().map(|n| args.out_dir.join(n)).collect();
-            let mut outputs: Vec<&Path> = pictures.iter().map(PathBuf::as_path).collect();
-            outputs.push(trace);
-            files::check_distinct(&outputs)?;
-        }
-    }
-    // After --out-dir: the trace may go into the folder the run will make.
-    if let Some(trace) = &args.trace {
-        files::check_writable(trace)?;
-    }
+    check_outputs(&args, &config)?;
+    let mut explorer = match &args.html {
+        Some(_) => Some(crate::draw::explorer::spirals::Recorder::new(explorer_name(&config), device)?),
+        None => None,
+    };
     if args.seed.is_none() {
         eprintln!("seed {seed} (drawn; repeat this run with --seed {seed})");
     }
-    let run = train(&config, &points, device, |epoch, loss, accuracy| {
+    let run = train_watched(&config, &points, device, |epoch, loss, accuracy, net| {
         if epoch % 100 == 0 {
             println!("{}", progress_line(epoch, loss, accuracy));
         }
-        Ok(())
+        match &mut explorer {
+            Some(explorer) => explorer.after_epoch(epoch, loss, accuracy, net),
+            None => Ok(()),
+        }
     })?;
+    let page = match explorer {
+        Some(e) => Some(e.finish(&run.losses, &run.accuracies, &run.net, &points)?.html()?),
+        None => None,
+    };
     let trace = Trace::of(&config, &run)?;
     // The saved PyTorch reference with this config (the course's data), if there is one.
     let reference = crate::parity::find_embedded(Trace::SCRIPT, |r: &Trace| r.config == config)?;
@@ -558,7 +560,59 @@ pub fn run(args: Args) -> Result<()> {
             file_names(&written)
         );
     }
+    if let (Some(path), Some(page)) = (&args.html, &page) {
+        crate::draw::explorer::write(path, page, "the run to explore in a browser")?;
+    }
     Ok(())
+}
+
+/// Refuses, before training, outputs that cannot be written or that name one file twice: the
+/// pictures (and how many there would be), the trace, the page.
+fn check_outputs(args: &Args, config: &Config) -> Result<()> {
+    let units = config.hid * config.shape().hidden_layers();
+    let mut outputs: Vec<PathBuf> = Vec::new();
+    if !args.no_plots {
+        ensure!(
+            units <= MAX_DRAWN_UNITS,
+            "{units} hidden units are too many to draw (at most {MAX_DRAWN_UNITS}: each is a picture, and the \
+             grid's activations take memory); add --no-plots"
+        );
+        files::output_folder("--out-dir", &args.out_dir)?;
+        if args.out_dir.is_dir() {
+            files::check_writable(&args.out_dir.join(format!("{}_out.png", config.net.name())))?;
+        }
+        outputs.extend(picture_names(config).into_iter().map(|n| args.out_dir.join(n)));
+    }
+    // After --out-dir: the trace and the page may go into the folder the run will make.
+    if let Some(trace) = &args.trace {
+        files::check_writable(trace)?;
+        outputs.push(trace.clone());
+    }
+    if let Some(html) = &args.html {
+        ensure!(
+            units <= MAX_DRAWN_UNITS,
+            "{units} hidden units are too many for --html (at most {MAX_DRAWN_UNITS}: each is a map at every \
+             recorded epoch)"
+        );
+        crate::draw::explorer::check_path(html)?;
+        outputs.push(html.clone());
+    }
+    files::check_distinct(&outputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())
+}
+
+/// The explorer's title: `raw net, hid 10, init 0.1, lr 0.01, seed 0`.
+fn explorer_name(config: &Config) -> String {
+    let shape = match config.net {
+        NetKind::Mlp => format!("{} layers of {} {}", config.layers, config.hid, config.act.name()),
+        _ => format!("hid {}", config.hid),
+    };
+    format!(
+        "{} net, {shape}, init {}, lr {}, seed {}",
+        config.net.name(),
+        config.init,
+        config.lr,
+        config.seed
+    )
 }
 
 /// How far into tanh's curve each hidden layer works over the points: the seed's "small weights stay

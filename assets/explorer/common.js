@@ -1,0 +1,153 @@
+"use strict";
+// What every explorer shares: the run's data, elements, the player (slider, play/pause, speed) and
+// the charts of per-epoch curves with a cursor.
+const RUN = JSON.parse(document.getElementById("run").textContent);
+const SVGNS = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs, parent, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function svgEl(tag, attrs, parent, text) {
+  const node = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function fixed(v, digits) {
+  return v === null || v === undefined || !isFinite(v) ? "NaN" : Number(v).toFixed(digits);
+}
+
+// The hash's parameters: #epoch=400&item=3.
+function hashParam(name) {
+  const m = new RegExp("(?:^#|&)" + name + "=(\\d+)").exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+// The index of the last recorded epoch at or before `epoch` (the first if none is).
+function indexAtOrBefore(epochs, epoch) {
+  let lo = 0, hi = epochs.length - 1;
+  if (epoch <= epochs[0]) return 0;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (epochs[mid] <= epoch) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+function nearestIndex(epochs, epoch) {
+  const i = indexAtOrBefore(epochs, epoch);
+  return i + 1 < epochs.length && epochs[i + 1] - epoch < epoch - epochs[i] ? i + 1 : i;
+}
+
+// A curve's points: [[epoch, value], ...] (NaN values left out).
+function curvePoints(curve) {
+  const points = [];
+  curve.values.forEach((v, i) => {
+    const epoch = Math.min((i + 1) * curve.stride, curve.last);
+    if (v !== null) points.push([epoch, v]);
+  });
+  return points;
+}
+
+// Slider, step buttons, play/pause and speed over `epochs`; `show(i)` draws recorded epoch i.
+function makePlayer(parent, epochs, show) {
+  const bar = el("div", { class: "controls" }, parent);
+  const back = el("button", { title: "previous recorded epoch (left arrow)" }, bar, "\u25c0");
+  const play = el("button", { id: "play", title: "play or pause (space)" }, bar, "\u25b6");
+  const next = el("button", { title: "next recorded epoch (right arrow)" }, bar, "\u25b6\u258f");
+  const slider = el("input", { type: "range", id: "slider", min: 0, max: epochs.length - 1, value: 0 }, bar);
+  const label = el("span", { id: "epoch-label" }, bar);
+  const speed = el("select", { id: "speed", title: "recorded epochs per second" }, bar);
+  for (const fps of [5, 10, 20, 40]) el("option", { value: fps }, speed, fps + " / s");
+  speed.value = 20;
+  let index = 0, timer = null;
+  function set(i, fromHash) {
+    index = Math.max(0, Math.min(epochs.length - 1, i));
+    slider.value = index;
+    label.textContent = "epoch " + epochs[index] + "  (" + (index + 1) + " of " + epochs.length + " recorded)";
+    show(index);
+    if (!fromHash) history.replaceState(null, "", "#epoch=" + epochs[index]);
+  }
+  function stop() { if (timer) clearInterval(timer); timer = null; play.textContent = "\u25b6"; }
+  function start() {
+    if (index === epochs.length - 1) set(0);
+    stop();
+    play.textContent = "\u275a\u275a";
+    timer = setInterval(() => { if (index >= epochs.length - 1) stop(); else set(index + 1); }, 1000 / speed.value);
+  }
+  play.onclick = () => (timer ? stop() : start());
+  speed.onchange = () => { if (timer) start(); };
+  back.onclick = () => { stop(); set(index - 1); };
+  next.onclick = () => { stop(); set(index + 1); };
+  slider.oninput = () => { stop(); set(Number(slider.value)); };
+  document.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "SELECT") return;
+    if (e.key === "ArrowLeft") { stop(); set(index - 1); e.preventDefault(); }
+    if (e.key === "ArrowRight") { stop(); set(index + 1); e.preventDefault(); }
+    if (e.key === " ") { timer ? stop() : start(); e.preventDefault(); }
+  });
+  window.addEventListener("hashchange", () => {
+    const e = hashParam("epoch");
+    if (e !== null) set(indexAtOrBefore(epochs, e), true);
+  });
+  return { set, get: () => index, stop };
+}
+
+// A chart of per-epoch series ({name, curve, colour, log, min, max}) with a cursor; a click asks to
+// jump to the epoch under it (`onPick(epoch)`).
+function makeChart(parent, series, options, onPick) {
+  const W = options.width || 440, H = options.height || 220;
+  const m = { left: 58, right: 14, top: 22, bottom: 34 };
+  const svg = svgEl("svg", { width: W, height: H, class: "chart", id: options.id }, parent);
+  const last = Math.max(...series.map((s) => s.curve.last), 1);
+  const x = (e) => m.left + (e / last) * (W - m.left - m.right);
+  svgEl("rect", { x: m.left, y: m.top, width: W - m.left - m.right, height: H - m.top - m.bottom, fill: "none", stroke: "#999" }, svg);
+  svgEl("text", { x: m.left, y: 14, "font-size": 13 }, svg, options.title);
+  for (let k = 0; k <= 4; k++) {
+    const e = Math.round((last * k) / 4);
+    svgEl("text", { x: x(e), y: H - m.bottom + 16, "font-size": 11, "text-anchor": "middle" }, svg, String(e));
+  }
+  svgEl("text", { x: (m.left + W - m.right) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, svg, "epoch");
+  series.forEach((s, n) => {
+    const points = curvePoints(s.curve);
+    const values = points.map((p) => (s.log ? Math.log10(Math.max(p[1], 1e-12)) : p[1]));
+    let lo = s.min !== undefined ? s.min : Math.min(...values);
+    let hi = s.max !== undefined ? s.max : Math.max(...values);
+    if (s.log) { lo = Math.floor(lo); hi = Math.ceil(hi); }
+    if (!(hi > lo)) { hi = lo + 1; }
+    const y = (v) => m.top + (1 - (v - lo) / (hi - lo)) * (H - m.top - m.bottom);
+    const d = points.map((p, i) => (i ? "L" : "M") + x(p[0]).toFixed(1) + "," + y(values[i]).toFixed(1)).join("");
+    svgEl("path", { d, fill: "none", stroke: s.colour, "stroke-width": 1.5, class: "series" }, svg);
+    if (n === 0) {
+      for (let k = 0; k <= 4; k++) {
+        const v = lo + ((hi - lo) * k) / 4;
+        const text = s.log ? (Number.isInteger(v) ? "1e" + v : "") : String(Math.round(v * 100) / 100);
+        if (text) svgEl("text", { x: m.left - 4, y: y(v) + 4, "font-size": 11, "text-anchor": "end" }, svg, text);
+      }
+    }
+    if (s.mark !== undefined) {
+      const v = s.log ? Math.log10(s.mark) : s.mark;
+      if (v >= lo && v <= hi) svgEl("line", { x1: m.left, x2: W - m.right, y1: y(v), y2: y(v), stroke: s.colour, "stroke-dasharray": "4 3", "stroke-width": 1 }, svg);
+    }
+  });
+  const cursor = svgEl("line", { y1: m.top, y2: H - m.bottom, stroke: "#d62728", "stroke-width": 1.5, id: (options.id || "chart") + "-cursor" }, svg);
+  svg.addEventListener("click", (e) => {
+    const box = svg.getBoundingClientRect();
+    const epoch = ((e.clientX - box.left - m.left) / (W - m.left - m.right)) * last;
+    onPick(Math.max(0, Math.min(last, Math.round(epoch))));
+  });
+  return { cursor: (epoch) => { cursor.setAttribute("x1", x(epoch)); cursor.setAttribute("x2", x(epoch)); } };
+}
+
+function header(app, title, note) {
+  const h = el("header", {}, app);
+  el("h1", {}, h, title);
+  el("p", {}, h, note);
+}
