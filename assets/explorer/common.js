@@ -112,7 +112,8 @@ function makeChart(parent, series, options, onPick) {
   svgEl("text", { x: m.left, y: 14, "font-size": 13 }, svg, options.title);
   for (let k = 0; k <= 4; k++) {
     const e = Math.round((last * k) / 4);
-    svgEl("text", { x: x(e), y: H - m.bottom + 16, "font-size": 11, "text-anchor": "middle" }, svg, String(e));
+    const anchor = k === 0 ? "start" : k === 4 ? "end" : "middle";
+    svgEl("text", { x: x(e), y: H - m.bottom + 16, "font-size": 11, "text-anchor": anchor }, svg, String(e));
   }
   svgEl("text", { x: (m.left + W - m.right) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, svg, "epoch");
   series.forEach((s, n) => {

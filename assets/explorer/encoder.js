@@ -23,6 +23,8 @@
     const box = el("input", { type: "checkbox", id: "trails" }, el("label", {}, options, ""));
     box.parentNode.append(" trails: each dot's way so far");
     box.onchange = () => { trails = box.checked; show(player.get()); };
+    // #trails=1 opens the page with them on.
+    trails = box.checked = hashParam("trails") === 1;
   } else {
     el("span", { class: "hint" }, options, "Drag the cube to turn it; double-click to return to the first view.");
   }
@@ -172,10 +174,12 @@
           svgEl("line", { x1: p[0], y1: p[1], x2: q[0], y2: q[1], stroke: "#888", "stroke-width": 1 }, svg);
         }
       }));
+      // Each hidden unit's axis through the middle of the cube, to its positive end.
       for (const [j, name] of ["h1", "h2", "h3"].entries()) {
-        const end = [-1, -1, -1]; end[j] = 1.25;
-        const [x, y] = project(end);
-        svgEl("text", { x, y, "font-size": 14, fill: "#555", "text-anchor": "middle" }, svg, name);
+        const end = [0, 0, 0]; end[j] = 1.3;
+        const [[cx, cy], [x, y]] = [project([0, 0, 0]), project(end)];
+        svgEl("line", { x1: cx, y1: cy, x2: x, y2: y, stroke: "#999", "stroke-dasharray": "3 3" }, svg);
+        svgEl("text", { x, y, "font-size": 14, fill: "#555", "text-anchor": "middle", "dominant-baseline": "central" }, svg, name + " +1");
       }
       for (const [o, c, vertices] of s.planes || []) {
         const points = vertices.map((v) => project(v).slice(0, 2).join(",")).join(" ");

@@ -2,8 +2,9 @@
 //! by the script's rules (output >= 0.5; a unit's activation >= 0, > 0 for ReLU, >= 0.5 for sigmoid),
 //! at recorded epochs, with the points on top; the loss and accuracy of every epoch.
 //!
-//! Recorded epochs: [`MAPS_PER_DECADE`] per tenfold, spaced logarithmically, every
-//! [`MAPS_EVERY`]th epoch, and the last. Each map is the network's pass over the course's rectangle
+//! Recorded epochs: [`MAPS_PER_DECADE`] per tenfold, spaced logarithmically, every [`MAPS_EVERY`]th
+//! epoch (every k-th thousand where the run could last longer than [`MAX_EVERY_MAPS`] thousand), and
+//! the last. Each map is the network's pass over the course's rectangle
 //! at a step of [`MAP_STEP`] (141 x 133 points), stored as a two-colour PNG in the page.
 
 use super::Curve;
@@ -21,6 +22,8 @@ use tch::Device;
 pub const MAPS_PER_DECADE: u32 = 8;
 /// And at every this many epochs.
 pub const MAPS_EVERY: u64 = 1_000;
+/// The most epochs recorded at multiples of [`MAPS_EVERY`].
+pub const MAX_EVERY_MAPS: u64 = 25;
 /// The maps' grid step over the course's rectangle.
 pub const MAP_STEP: f64 = 0.1;
 
@@ -64,26 +67,24 @@ pub struct Recorder {
     grid: Grid,
     inputs: tch::Tensor,
     log_epochs: Peekable<LogEpochs>,
+    every: u64,
     maps: Vec<Maps>,
 }
 
 impl Recorder {
-    pub fn new(name: String, device: Device) -> Result<Self> {
+    /// A recorder for a run of at most `max_epochs` epochs; `name` is the page's title.
+    pub fn new(name: String, max_epochs: u64, device: Device) -> Result<Self> {
         let grid = Grid::new((-7.0, 7.1), (-6.6, 6.7), MAP_STEP)?;
         let inputs = grid.points(device);
-        Ok(Recorder {
-            name,
-            grid,
-            inputs,
-            log_epochs: LogEpochs::new(MAPS_PER_DECADE).peekable(),
-            maps: Vec::new(),
-        })
+        let every = MAPS_EVERY * max_epochs.div_ceil(MAPS_EVERY * MAX_EVERY_MAPS).max(1);
+        let log_epochs = LogEpochs::new(MAPS_PER_DECADE).peekable();
+        Ok(Recorder { name, grid, inputs, log_epochs, every, maps: Vec::new() })
     }
 
     /// To be called after each epoch with its loss and accuracy and the network as it now is.
     pub fn after_epoch(&mut self, epoch: u64, loss: f32, accuracy: f32, net: &PointNet) -> Result<()> {
         let logged = self.log_epochs.next_if_eq(&epoch).is_some();
-        if logged || epoch.is_multiple_of(MAPS_EVERY) {
+        if logged || epoch.is_multiple_of(self.every) {
             self.record(epoch, loss, accuracy, net)?;
         }
         Ok(())

@@ -513,7 +513,11 @@ pub fn run(args: Args) -> Result<()> {
     let device = config.device.to_device()?;
     check_outputs(&args, &config)?;
     let mut explorer = match &args.html {
-        Some(_) => Some(crate::draw::explorer::spirals::Recorder::new(explorer_name(&config), device)?),
+        Some(_) => Some(crate::draw::explorer::spirals::Recorder::new(
+            explorer_name(&config),
+            config.epochs,
+            device,
+        )?),
         None => None,
     };
     if args.seed.is_none() {
