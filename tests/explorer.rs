@@ -301,11 +301,11 @@ fn the_spirals_page_shows_every_units_map_with_the_points_on_top() {
         .assert()
         .success();
     let html = std::fs::read_to_string(&page).unwrap();
-    let visit_dom = visit(&page, "#epoch=2000", (1300, 1000), false);
+    let visit_dom = visit(&page, "#epoch=4000", (1300, 1000), false);
     assert!(visit_dom.requests.is_empty(), "{:?}", visit_dom.requests);
     let dom = &visit_dom.dom;
     // (The caption is made by the script: the page's data does not hold it.)
-    assert!(dom.contains(">output at epoch 2000 (orange: output &gt;= 0.5)<"), "not opened at epoch 2000");
+    assert!(dom.contains(">output at epoch 4000 (orange: output &gt;= 0.5)<"), "not opened at epoch 4000");
     let sheet = &dom[dom.find("id=\"sheet\"").unwrap()..];
     assert_eq!(sheet.matches("<img").count(), 11, "the output and 10 hidden units");
     // At the last epoch every point is right: the output's map is painted (output >= 0.5) under the
@@ -340,11 +340,49 @@ fn the_spirals_page_shows_every_units_map_with_the_points_on_top() {
         .count();
     assert!(wrong <= 4, "{wrong} of the 194 points sit on the other class's colour");
     // The screenshot shows the maps' two colours and both classes of points.
-    let shot = visit(&page, "#epoch=2000", (1300, 1000), true).screenshot.unwrap();
+    let shot = visit(&page, "#epoch=4000", (1300, 1000), true).screenshot.unwrap();
     for colour in [PAINTED, UNPAINTED, CLASS_0, CLASS_1] {
         let count = shot.pixels().filter(|p| distance(**p, colour) <= 8).count();
         assert!(count > 200, "{colour:?}: {count} pixels");
     }
+}
+
+#[test]
+fn the_seq_page_shows_each_sequences_states_at_each_recorded_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("anbn.html");
+    hud()
+        .args(["seq", "--lang", "anbn", "--seed", "0", "--epoch", "5", "--html"])
+        .arg(&page)
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let data: serde_json::Value = serde_json::from_str(
+        &html[html.find("id=\"run\">").unwrap() + 9..html.find("</script>").unwrap()].replace("\\u003c", "<"),
+    )
+    .unwrap();
+    let steps: Vec<u64> =
+        data["snapshots"].as_array().unwrap().iter().map(|s| s["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps, vec![0, 1000, 2000, 3000, 4000, 5000]);
+    // One state per symbol read: every symbol of each sequence but its last.
+    let states: usize =
+        data["sequences"].as_array().unwrap().iter().map(|s| s["symbols"].as_str().unwrap().len() - 1).sum();
+    let opened = visit(&page, "#step=3500&sequence=2&symbol=4", (1300, 800), false);
+    assert!(opened.requests.is_empty(), "{:?}", opened.requests);
+    assert!(element(&opened.dom, "title").contains("after 3000 steps<"), "{}", element(&opened.dom, "title"));
+    assert_eq!(opened.dom.matches("class=\"state\"").count(), states);
+    let info = element(&opened.dom, "info");
+    let symbols = data["sequences"][1]["symbols"].as_str().unwrap();
+    assert!(
+        info.contains("Sequence 2, after symbol 4 of")
+            && info.contains(&format!("read so far: {}", &symbols[..4])),
+        "{info}"
+    );
+    let shot = visit(&page, "#step=3500", (1300, 800), true).screenshot.unwrap();
+    // The states' colours: jet's, from dark blue (state 0) on.
+    let dark_blue = shot.pixels().filter(|p| distance(**p, RGBColor(0, 0, 0x80)) <= 30).count();
+    assert!(dark_blue > 20, "{dark_blue} pixels of state 0's colour");
 }
 
 /// The network check can fail: a page that loads an image from elsewhere is caught.
@@ -382,4 +420,8 @@ fn html_refusals_leave_nothing_behind() {
         &["spirals", "--seed", "0", "--epochs", "3", "--no-plots", "--html", "p.html", "--trace", "p.html"],
         "p.html",
     );
+    let seq = ["seq", "--lang", "anbn", "--seed", "0", "--epoch", "1"];
+    refuses_in(dir.path(), &[&seq[..], &["--hid", "4", "--html", "s.html"]].concat(), "2 or 3 hidden units");
+    refuses_in(dir.path(), &[&seq[..], &["--html", "s.txt"]].concat(), "the name must end in .html");
+    refuses_in(dir.path(), &[&seq[..], &["--html", "s.html", "--trace", "s.html"]].concat(), "s.html");
 }

@@ -56,8 +56,10 @@ function curvePoints(curve) {
   return points;
 }
 
-// Slider, step buttons, play/pause and speed over `epochs`; `show(i)` draws recorded epoch i.
-function makePlayer(parent, epochs, show) {
+// Slider, step buttons, play/pause and speed over `epochs`; `show(i)` draws recorded epoch i. `unit`
+// ("epoch" unless given) names them in the label and in the URL's fragment (#epoch=400).
+function makePlayer(parent, epochs, show, unit) {
+  unit = unit || "epoch";
   const bar = el("div", { class: "controls" }, parent);
   const back = el("button", { title: "previous recorded epoch (left arrow)" }, bar, "\u25c0");
   const play = el("button", { id: "play", title: "play or pause (space)" }, bar, "\u25b6");
@@ -71,9 +73,9 @@ function makePlayer(parent, epochs, show) {
   function set(i, fromHash) {
     index = Math.max(0, Math.min(epochs.length - 1, i));
     slider.value = index;
-    label.textContent = "epoch " + epochs[index] + "  (" + (index + 1) + " of " + epochs.length + " recorded)";
+    label.textContent = unit + " " + epochs[index] + "  (" + (index + 1) + " of " + epochs.length + " recorded)";
     show(index);
-    if (!fromHash) history.replaceState(null, "", "#epoch=" + epochs[index]);
+    if (!fromHash) history.replaceState(null, "", "#" + unit + "=" + epochs[index]);
   }
   function stop() { if (timer) clearInterval(timer); timer = null; play.textContent = "\u25b6"; }
   function start() {
@@ -94,7 +96,7 @@ function makePlayer(parent, epochs, show) {
     if (e.key === " ") { timer ? stop() : start(); e.preventDefault(); }
   });
   window.addEventListener("hashchange", () => {
-    const e = hashParam("epoch");
+    const e = hashParam(unit);
     if (e !== null) set(indexAtOrBefore(epochs, e), true);
   });
   return { set, get: () => index, stop };
@@ -115,7 +117,7 @@ function makeChart(parent, series, options, onPick) {
     const anchor = k === 0 ? "start" : k === 4 ? "end" : "middle";
     svgEl("text", { x: x(e), y: H - m.bottom + 16, "font-size": 11, "text-anchor": anchor }, svg, String(e));
   }
-  svgEl("text", { x: (m.left + W - m.right) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, svg, "epoch");
+  svgEl("text", { x: (m.left + W - m.right) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, svg, options.unit || "epoch");
   series.forEach((s, n) => {
     const points = curvePoints(s.curve);
     const values = points.map((p) => (s.log ? Math.log10(Math.max(p[1], 1e-12)) : p[1]));
@@ -151,4 +153,51 @@ function header(app, title, note) {
   const h = el("header", {}, app);
   el("h1", {}, h, title);
   el("p", {}, h, note);
+}
+
+// The cube [-1, 1]^3 seen from a direction the reader turns by dragging (double-click: back to the
+// first view). Returns project(p) -> [x, y, depth] in the svg's pixels; project.dragging() says
+// whether a drag is under way; `redraw()` runs after each turn.
+function makeTurntable(svg, W, H, redraw) {
+  const start = { yaw: -0.6, pitch: 0.45 };
+  const view = Object.assign({}, start);
+  const scale = Math.min(W, H) * 0.27;
+  function project([x, y, z]) {
+    const cy = Math.cos(view.yaw), sy = Math.sin(view.yaw), cp = Math.cos(view.pitch), sp = Math.sin(view.pitch);
+    const a = cy * x - sy * y, b = sy * x + cy * y;
+    const depth = cp * b + sp * z, up = -sp * b + cp * z;
+    return [W / 2 + scale * a, H / 2 + 20 - scale * up, depth];
+  }
+  let dragging = null;
+  svg.addEventListener("pointerdown", (e) => { dragging = [e.clientX, e.clientY]; svg.setPointerCapture(e.pointerId); });
+  svg.addEventListener("pointerup", () => { dragging = null; });
+  svg.addEventListener("pointermove", (e) => {
+    if (!dragging) return;
+    view.yaw += (e.clientX - dragging[0]) * 0.01;
+    view.pitch = Math.max(-1.5, Math.min(1.5, view.pitch + (e.clientY - dragging[1]) * 0.01));
+    dragging = [e.clientX, e.clientY];
+    redraw();
+  });
+  svg.addEventListener("dblclick", () => { Object.assign(view, start); redraw(); });
+  svg.style.touchAction = "none";
+  project.dragging = () => dragging !== null;
+  return project;
+}
+
+// The cube's edges, and each hidden unit's axis through its middle to the positive end.
+function drawCube(svg, project) {
+  const corners = [];
+  for (const x of [-1, 1]) for (const y of [-1, 1]) for (const z of [-1, 1]) corners.push([x, y, z]);
+  corners.forEach((a, m) => corners.forEach((b, n) => {
+    if (n > m && a.filter((v, j) => v !== b[j]).length === 1) {
+      const [p, q] = [project(a), project(b)];
+      svgEl("line", { x1: p[0], y1: p[1], x2: q[0], y2: q[1], stroke: "#888", "stroke-width": 1 }, svg);
+    }
+  }));
+  for (const [j, name] of ["h1", "h2", "h3"].entries()) {
+    const end = [0, 0, 0]; end[j] = 1.3;
+    const [[cx, cy], [x, y]] = [project([0, 0, 0]), project(end)];
+    svgEl("line", { x1: cx, y1: cy, x2: x, y2: y, stroke: "#999", "stroke-dasharray": "3 3" }, svg);
+    svgEl("text", { x, y, "font-size": 14, fill: "#555", "text-anchor": "middle", "dominant-baseline": "central" }, svg, name + " +1");
+  }
 }

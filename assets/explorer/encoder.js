@@ -140,47 +140,13 @@
   // K = 3: the cube, each plane's section, the dots; turned by dragging.
   function cubeDrawer(svg) {
     const W = size[0], H = size[1];
-    const start = { yaw: -0.6, pitch: 0.45 };
-    const view = Object.assign({}, start);
-    const scale = Math.min(W, H) * 0.27;
-    function project([x, y, z]) {
-      const cy = Math.cos(view.yaw), sy = Math.sin(view.yaw), cp = Math.cos(view.pitch), sp = Math.sin(view.pitch);
-      const a = cy * x - sy * y, b = sy * x + cy * y;
-      const depth = cp * b + sp * z, up = -sp * b + cp * z;
-      return [W / 2 + scale * a, H / 2 + 20 - scale * up, depth];
-    }
-    let dragging = null;
-    svg.addEventListener("pointerdown", (e) => { dragging = [e.clientX, e.clientY]; svg.setPointerCapture(e.pointerId); });
-    svg.addEventListener("pointerup", () => { dragging = null; });
-    svg.addEventListener("pointermove", (e) => {
-      if (!dragging) return;
-      view.yaw += (e.clientX - dragging[0]) * 0.01;
-      view.pitch = Math.max(-1.5, Math.min(1.5, view.pitch + (e.clientY - dragging[1]) * 0.01));
-      dragging = [e.clientX, e.clientY];
-      draw(player.get());
-    });
-    svg.addEventListener("dblclick", () => { Object.assign(view, start); draw(player.get()); });
-    svg.style.touchAction = "none";
+    const project = makeTurntable(svg, W, H, () => draw(player.get()));
     function draw(i) {
       const s = snaps[i];
       svg.textContent = "";
       svgEl("rect", { x: 0, y: 0, width: W, height: H, fill: "#fff" }, svg);
       svgEl("text", { x: W / 2, y: 30, "font-size": 18, "text-anchor": "middle", id: "title" }, svg, title(s));
-      const corners = [];
-      for (const x of [-1, 1]) for (const y of [-1, 1]) for (const z of [-1, 1]) corners.push([x, y, z]);
-      corners.forEach((a, m) => corners.forEach((b, n) => {
-        if (n > m && a.filter((v, j) => v !== b[j]).length === 1) {
-          const [p, q] = [project(a), project(b)];
-          svgEl("line", { x1: p[0], y1: p[1], x2: q[0], y2: q[1], stroke: "#888", "stroke-width": 1 }, svg);
-        }
-      }));
-      // Each hidden unit's axis through the middle of the cube, to its positive end.
-      for (const [j, name] of ["h1", "h2", "h3"].entries()) {
-        const end = [0, 0, 0]; end[j] = 1.3;
-        const [[cx, cy], [x, y]] = [project([0, 0, 0]), project(end)];
-        svgEl("line", { x1: cx, y1: cy, x2: x, y2: y, stroke: "#999", "stroke-dasharray": "3 3" }, svg);
-        svgEl("text", { x, y, "font-size": 14, fill: "#555", "text-anchor": "middle", "dominant-baseline": "central" }, svg, name + " +1");
-      }
+      drawCube(svg, project);
       for (const [o, c, vertices] of s.planes || []) {
         const points = vertices.map((v) => project(v).slice(0, 2).join(",")).join(" ");
         svgEl("polygon", { points, fill: RUN.colours[c], "fill-opacity": 0.18, stroke: RUN.colours[c], "stroke-width": 1.5, class: "plane", "data-output": o + 1 }, svg);
@@ -194,7 +160,7 @@
         svgEl("text", { x: x + 8, y: y - 8, "font-size": 13, fill: "#333" }, svg, RUN.labels ? RUN.labels[k] : String(k + 1));
         if (chosen === k + 1) svgEl("circle", { cx: x, cy: y, r: 10, fill: "none", stroke: "#d62728", "stroke-width": 2 }, svg);
         const hit = svgEl("circle", { cx: x, cy: y, r: 11, class: "hit" }, svg);
-        hit.addEventListener("mouseenter", () => { if (!dragging) choose(k + 1); });
+        hit.addEventListener("mouseenter", () => { if (!project.dragging()) choose(k + 1); });
         hit.addEventListener("click", () => choose(k + 1));
       }
     }

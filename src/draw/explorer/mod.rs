@@ -8,6 +8,7 @@
 //! hidden-unit maps. The scripts are in `assets/explorer/`.
 
 pub mod encoder;
+pub mod seq;
 pub mod spirals;
 
 use crate::data::files;

@@ -12,6 +12,7 @@
 //! `python fixtures/seq_reference.py --lang anbn --seed 0 --epoch 1`.
 
 pub mod analysis;
+pub mod explore;
 pub mod lang;
 pub mod picture;
 
@@ -106,7 +107,13 @@ pub struct Args {
     /// 2,000, 5,000, 10,000, ... steps of training, as small multiples, to this PNG or SVG
     #[arg(long, value_name = "FILE", conflicts_with = "from")]
     pub dynamics: Option<std::path::PathBuf>,
-    /// How many sequences --plot and --dynamics draw
+    /// Also write an interactive page of the run (one self-contained file, offline): the hidden states
+    /// of --num-plot fresh sequences (--dynamics's) at recorded steps, with a slider, coloured by
+    /// state, each state's symbols and next-symbol probabilities on hover, the loss of every step;
+    /// the plane for 2 hidden units, the cube (turned by dragging) for 3
+    #[arg(long, value_name = "FILE.html", conflicts_with = "from")]
+    pub html: Option<std::path::PathBuf>,
+    /// How many sequences --plot, --dynamics and --html draw
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub num_plot: u64,
 }
@@ -418,7 +425,7 @@ pub fn replay(fixture: &Fixture) -> Result<Report> {
 }
 
 /// The largest state of `lang`, as `seq_plot.py` colours to it.
-fn max_state(lang: &Lang) -> i64 {
+pub(crate) fn max_state(lang: &Lang) -> i64 {
     match *lang {
         Lang::Reber { embed: true, .. } => 18,
         Lang::Reber { embed: false, .. } => 6,
@@ -507,7 +514,7 @@ pub struct Outputs {
     pub errors: Vec<f32>,
 }
 
-fn outputs(config: &Config, net: &Recurrent, example: &Example) -> Result<Outputs> {
+pub(crate) fn outputs(config: &Config, net: &Recurrent, example: &Example) -> Result<Outputs> {
     let classes = config.lang.num_class();
     let (input, _) = tensors(example, classes);
     let target = target(example, classes);
@@ -639,32 +646,43 @@ pub fn analyse(
     Ok(analysis::analyse(&config.lang, &run.errors, &seen))
 }
 
-/// `hud seq`.
-pub fn run(args: Args) -> Result<()> {
-    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
-    let config = args.config(seed)?;
+/// Refuses, before training, outputs that cannot be written or that name one file twice.
+fn check_outputs(args: &Args, config: &Config) -> Result<()> {
     if let Some(path) = &args.trace {
         files::check_writable(path)?;
-        ensure!(args.plot.as_ref() != Some(path), "--trace and --plot both name {}", path.display());
     }
     for path in [&args.plot, &args.dynamics].into_iter().flatten() {
         crate::draw::Format::of(path)?;
         files::check_writable(path)?;
     }
-    ensure!(
-        args.plot.is_none() || args.plot != args.dynamics,
-        "--plot and --dynamics both name the same file"
-    );
+    if let Some(path) = &args.html {
+        explore::Recorder::check(config.hid)?;
+        crate::draw::explorer::check_path(path)?;
+    }
+    let outputs: Vec<&std::path::Path> = [&args.trace, &args.plot, &args.dynamics, &args.html]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_path())
+        .collect();
+    files::check_distinct(&outputs)
+}
+
+/// `hud seq`.
+pub fn run(args: Args) -> Result<()> {
+    let seed = args.seed.unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let config = args.config(seed)?;
+    check_outputs(&args, &config)?;
     let mut stdout = std::io::stdout().lock();
     let checkpoints = checkpoint_folder(&args)?;
     // The dynamics picture's sequences come from a generator of their own, so that the training data
     // and the printed lines stay the script's.
     let snapshot_steps = dynamics_steps(config.steps);
     let mut side = RandomState::new(config.data_seed.wrapping_add(1));
-    let snapshot_examples: Vec<Example> = match &args.dynamics {
-        Some(_) => (0..args.num_plot).map(|_| config.lang.example(&mut side)).collect(),
-        None => Vec::new(),
+    let snapshot_examples: Vec<Example> = match args.dynamics.is_some() || args.html.is_some() {
+        true => (0..args.num_plot).map(|_| config.lang.example(&mut side)).collect(),
+        false => Vec::new(),
     };
+    let mut explorer = args.html.as_ref().map(|_| explore::Recorder::new(&config, snapshot_examples.clone()));
     let mut frames = Vec::new();
     let mut run = match &args.from {
         Some(path) => {
@@ -678,6 +696,9 @@ pub fn run(args: Args) -> Result<()> {
                 stdout.write_all(block.as_bytes()).and_then(|()| stdout.flush())?;
                 if args.dynamics.is_some() && snapshot_steps.contains(&epoch) {
                     frames.push((epoch, states_of(&config, net, &snapshot_examples, String::new())?));
+                }
+                if let Some(explorer) = &mut explorer {
+                    explorer.after_report(epoch, net)?;
                 }
                 match &checkpoints {
                     Some(folder) if epoch % args.checkpoint_every == 0 => {
@@ -699,6 +720,17 @@ pub fn run(args: Args) -> Result<()> {
         let dynamics = picture::Dynamics { frames: std::mem::take(&mut frames), title };
         files::write_atomically(path, &crate::draw::render_sized(&dynamics, path, picture::DYNAMICS_SIZE)?)?;
         eprintln!("wrote {}", path.display());
+    }
+    if let (Some(path), Some(explorer)) = (&args.html, explorer) {
+        let name = format!(
+            "{} on {}, seed {}: {} sequences' hidden states",
+            model_name(config.cell),
+            lang_name(&config.lang),
+            config.seed,
+            args.num_plot
+        );
+        let page = explorer.finish(name, &run.losses).html()?;
+        crate::draw::explorer::write(path, &page, "the run to explore in a browser")?;
     }
     if let Some(path) = &args.trace {
         let json = serde_json::to_string(&Trace::of(&config, &run)?).context("cannot encode the trace")?;
