@@ -423,5 +423,11 @@ fn html_refusals_leave_nothing_behind() {
     let seq = ["seq", "--lang", "anbn", "--seed", "0", "--epoch", "1"];
     refuses_in(dir.path(), &[&seq[..], &["--hid", "4", "--html", "s.html"]].concat(), "2 or 3 hidden units");
     refuses_in(dir.path(), &[&seq[..], &["--html", "s.txt"]].concat(), "the name must end in .html");
+    refuses_in(
+        dir.path(),
+        &[&seq[..], &["--length", "400", "--html", "s.html"]].concat(),
+        "at most 5000 fit one page",
+    );
+    encoder_refuses_in(dir.path(), &["--dim", "101", "--html", "e.html"], "at most 100 input items");
     refuses_in(dir.path(), &[&seq[..], &["--html", "s.html", "--trace", "s.html"]].concat(), "s.html");
 }

@@ -324,6 +324,9 @@ pub fn run(args: Args) -> Result<()> {
     let device = config.device.to_device()?;
     let picture = crate::draw::space::has_picture(config.hid);
     let request = check_outputs(&args, config.hid, picture)?;
+    if args.html.is_some() {
+        explorer::Recorder::check_size(&target)?;
+    }
     // With 3 hidden units --animate turns the final cube (CubeRun below): nothing to record.
     let mut recorder = (request.wanted() && config.hid == 2)
         .then(|| Recorder::new(request, run_name(&config, &target), &target));

@@ -22,6 +22,9 @@ use serde::Serialize;
 use std::iter::Peekable;
 use tch::nn::Module;
 
+/// The most input items and outputs a page shows (each snapshot holds every output of every item).
+pub const MAX_ITEMS: usize = 100;
+
 /// The most snapshots taken for `--print-every` (beyond it, every k-th printed epoch is taken).
 pub const MAX_PRINTED_SNAPSHOTS: u64 = 2_000;
 
@@ -96,6 +99,18 @@ impl Recorder {
         ensure!(
             hid == 2 || hid == 3,
             "--html draws hidden-unit space for 2 or 3 hidden units (a plane or a cube), this network has {hid}"
+        );
+        Ok(())
+    }
+
+    /// Checks that the page of a network for `target` stays small: at most [`MAX_ITEMS`] items and
+    /// outputs.
+    pub fn check_size(target: &Target) -> Result<()> {
+        let (items, outputs) = (target.num_items(), target.num_outputs());
+        ensure!(
+            items <= MAX_ITEMS && outputs <= MAX_ITEMS,
+            "--html shows at most {MAX_ITEMS} input items and {MAX_ITEMS} outputs (each recorded epoch holds \
+             every output of every item); this network has {items} and {outputs}"
         );
         Ok(())
     }

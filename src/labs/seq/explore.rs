@@ -14,6 +14,8 @@ use anyhow::{ensure, Result};
 
 /// The most steps recorded at multiples of a thousand besides the 1-2-5 ones.
 pub const MAX_EVERY: u64 = 50;
+/// The most hidden states (symbols read, over all the sequences) a recorded step holds.
+pub const MAX_STATES: usize = 5_000;
 
 /// Keeps the hidden states of `examples` as the network trains.
 pub struct Recorder {
@@ -33,10 +35,18 @@ impl Recorder {
         Ok(())
     }
 
-    pub fn new(config: &Config, examples: Vec<Example>) -> Self {
+    /// A recorder of `examples`, which may hold at most [`MAX_STATES`] states in all.
+    pub fn new(config: &Config, examples: Vec<Example>) -> Result<Self> {
+        let states: usize = examples.iter().map(|e| e.seq.len().saturating_sub(1)).sum();
+        ensure!(
+            states <= MAX_STATES,
+            "--html: the {} sequences have {states} states; at most {MAX_STATES} fit one page (give a smaller \
+             --num-plot or --length)",
+            examples.len()
+        );
         let thousands = config.steps.div_ceil(1000);
         let every = 1000 * thousands.div_ceil(MAX_EVERY).max(1);
-        Recorder { config: config.clone(), examples, every, snapshots: Vec::new() }
+        Ok(Recorder { config: config.clone(), examples, every, snapshots: Vec::new() })
     }
 
     /// To be called at each evaluation (every 1000 steps) with the network as it is.

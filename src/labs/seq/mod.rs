@@ -459,6 +459,12 @@ fn model_name(cell: Cell) -> &'static str {
     }
 }
 
+/// `SRN on a^n b^n, seed 0: 10 sequences' hidden states`: what `--dynamics` and `--html` show.
+fn sequences_name(config: &Config, count: u64) -> String {
+    let (model, lang) = (model_name(config.cell), lang_name(&config.lang));
+    format!("{model} on {lang}, seed {}: {count} sequences' hidden states", config.seed)
+}
+
 /// The language as the pictures name it.
 fn lang_name(lang: &Lang) -> &'static str {
     match lang {
@@ -682,7 +688,10 @@ pub fn run(args: Args) -> Result<()> {
         true => (0..args.num_plot).map(|_| config.lang.example(&mut side)).collect(),
         false => Vec::new(),
     };
-    let mut explorer = args.html.as_ref().map(|_| explore::Recorder::new(&config, snapshot_examples.clone()));
+    let mut explorer = match &args.html {
+        Some(_) => Some(explore::Recorder::new(&config, snapshot_examples.clone())?),
+        None => None,
+    };
     let mut frames = Vec::new();
     let mut run = match &args.from {
         Some(path) => {
@@ -710,26 +719,13 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     if let Some(path) = &args.dynamics {
-        let title = format!(
-            "{} on {}, seed {}: {} sequences' hidden states during training (x: start)",
-            model_name(config.cell),
-            lang_name(&config.lang),
-            config.seed,
-            args.num_plot
-        );
+        let title = format!("{} during training (x: start)", sequences_name(&config, args.num_plot));
         let dynamics = picture::Dynamics { frames: std::mem::take(&mut frames), title };
         files::write_atomically(path, &crate::draw::render_sized(&dynamics, path, picture::DYNAMICS_SIZE)?)?;
         eprintln!("wrote {}", path.display());
     }
     if let (Some(path), Some(explorer)) = (&args.html, explorer) {
-        let name = format!(
-            "{} on {}, seed {}: {} sequences' hidden states",
-            model_name(config.cell),
-            lang_name(&config.lang),
-            config.seed,
-            args.num_plot
-        );
-        let page = explorer.finish(name, &run.losses).html()?;
+        let page = explorer.finish(sequences_name(&config, args.num_plot), &run.losses).html()?;
         crate::draw::explorer::write(path, &page, "the run to explore in a browser")?;
     }
     if let Some(path) = &args.trace {
