@@ -52,6 +52,8 @@ fn visit(page: &Path, fragment: &str, size: (u32, u32), screenshot: bool) -> Vis
         .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
         .arg(format!("--log-net-log={}", log.display()))
+        // The page's console on stderr, for its script's errors; virtual time runs the page's timers.
+        .args(["--enable-logging=stderr", "--v=0", "--virtual-time-budget=2000"])
         // The tests' portable square root is for hud, not for the browser.
         .env_remove("LD_PRELOAD");
     if screenshot {
@@ -60,7 +62,11 @@ fn visit(page: &Path, fragment: &str, size: (u32, u32), screenshot: bool) -> Vis
         command.arg("--dump-dom");
     }
     let output = command.arg(&url).output().expect("cannot start Chromium");
-    assert!(output.status.success(), "Chromium failed on {url}: {}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "Chromium failed on {url}: {stderr}");
+    let errors: Vec<&str> =
+        stderr.lines().filter(|l| l.contains(":CONSOLE") && l.contains("Uncaught")).collect();
+    assert!(errors.is_empty(), "the page's script failed on {url}: {errors:#?}");
     Visit {
         screenshot: screenshot.then(|| image::open(&shot).expect("no screenshot").to_rgb8()),
         dom: String::from_utf8(output.stdout).unwrap(),
@@ -383,6 +389,34 @@ fn the_seq_page_shows_each_sequences_states_at_each_recorded_step() {
     // The states' colours: jet's, from dark blue (state 0) on.
     let dark_blue = shot.pixels().filter(|p| distance(**p, RGBColor(0, 0, 0x80)) <= 30).count();
     assert!(dark_blue > 20, "{dark_blue} pixels of state 0's colour");
+}
+
+/// A reader's key press moves the picture, and the address then says where it is and keeps what
+/// else it shows (the chosen item, the trails), so that it can be shared.
+#[test]
+fn the_address_follows_the_picture_and_keeps_the_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = encoder_page(dir.path(), &["--seed", "0", "--print-every", "0", "--out", "e.png"], "e.html");
+    let mut html = std::fs::read_to_string(&page).unwrap();
+    html.push_str(
+        "<script>document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }));\n\
+         setTimeout(() => document.body.setAttribute('data-hash', location.hash), 1500);</script>\n",
+    );
+    std::fs::write(&page, html).unwrap();
+    let data: serde_json::Value = serde_json::from_str(&{
+        let text = std::fs::read_to_string(&page).unwrap();
+        text[text.find("id=\"run\">").unwrap() + 9..text.find("</script>").unwrap()].to_string()
+    })
+    .unwrap();
+    let epochs: Vec<u64> =
+        data["snapshots"].as_array().unwrap().iter().map(|s| s["epoch"].as_u64().unwrap()).collect();
+    let at = epochs
+        .iter()
+        .position(|&e| e == 400)
+        .map_or_else(|| epochs.iter().rposition(|&e| e < 400).unwrap(), |i| i);
+    let opened = visit(&page, "#epoch=400&item=3&trails=1", (1400, 900), false);
+    let expected = format!("data-hash=\"#epoch={}&amp;item=3&amp;trails=1\"", epochs[at + 1]);
+    assert!(opened.dom.contains(&expected), "{expected} not in {}", element(&opened.dom, "app"));
 }
 
 /// The network check can fail: a page that loads an image from elsewhere is caught.

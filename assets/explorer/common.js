@@ -46,38 +46,48 @@ function nearestIndex(epochs, epoch) {
   return i + 1 < epochs.length && epochs[i + 1] - epoch < epoch - epochs[i] ? i + 1 : i;
 }
 
-// A curve's points: [[epoch, value], ...] (NaN values left out).
+// A curve's points: [[epoch, value], ...] (NaN values left out). Value k is epoch
+// start + (k + 1) * stride - 1, the last one the run's last.
 function curvePoints(curve) {
-  const points = [];
+  const points = [], final = curve.start + curve.last - 1;
   curve.values.forEach((v, i) => {
-    const epoch = Math.min((i + 1) * curve.stride, curve.last);
+    const epoch = Math.min(curve.start + (i + 1) * curve.stride - 1, final);
     if (v !== null) points.push([epoch, v]);
   });
   return points;
 }
 
+// The page's own parameters in the URL's fragment besides the epoch (#item=3, #trails=1): each page
+// sets `extraHash` to give them, so that a shared address keeps what it shows.
+let extraHash = () => "";
+
 // Slider, step buttons, play/pause and speed over `epochs`; `show(i)` draws recorded epoch i. `unit`
-// ("epoch" unless given) names them in the label and in the URL's fragment (#epoch=400).
+// ("epoch" unless given) names them in the label and in the URL's fragment (#epoch=400), which is
+// written once the picture rests (browsers throttle a page that rewrites its address every frame).
 function makePlayer(parent, epochs, show, unit) {
   unit = unit || "epoch";
   const bar = el("div", { class: "controls" }, parent);
-  const back = el("button", { title: "previous recorded epoch (left arrow)" }, bar, "\u25c0");
+  const back = el("button", { title: "previous recorded " + unit + " (left arrow)" }, bar, "\u25c0");
   const play = el("button", { id: "play", title: "play or pause (space)" }, bar, "\u25b6");
-  const next = el("button", { title: "next recorded epoch (right arrow)" }, bar, "\u25b6\u258f");
-  const slider = el("input", { type: "range", id: "slider", min: 0, max: epochs.length - 1, value: 0 }, bar);
+  const next = el("button", { title: "next recorded " + unit + " (right arrow)" }, bar, "\u25b6\u258f");
+  const slider = el("input", { type: "range", id: "slider", min: 0, max: epochs.length - 1, value: 0, "aria-label": unit }, bar);
   const label = el("span", { id: "epoch-label" }, bar);
-  const speed = el("select", { id: "speed", title: "recorded epochs per second" }, bar);
+  const speed = el("select", { id: "speed", title: "recorded " + unit + "s per second" }, bar);
   for (const fps of [5, 10, 20, 40]) el("option", { value: fps }, speed, fps + " / s");
   speed.value = 20;
-  let index = 0, timer = null;
+  let index = 0, timer = null, hashTimer = null;
+  function writeHash() {
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(() => history.replaceState(null, "", "#" + unit + "=" + epochs[index] + extraHash()), timer ? 1000 : 250);
+  }
   function set(i, fromHash) {
     index = Math.max(0, Math.min(epochs.length - 1, i));
     slider.value = index;
     label.textContent = unit + " " + epochs[index] + "  (" + (index + 1) + " of " + epochs.length + " recorded)";
     show(index);
-    if (!fromHash) history.replaceState(null, "", "#" + unit + "=" + epochs[index]);
+    if (!fromHash) writeHash();
   }
-  function stop() { if (timer) clearInterval(timer); timer = null; play.textContent = "\u25b6"; }
+  function stop() { if (timer) { clearInterval(timer); writeHash(); } timer = null; play.textContent = "\u25b6"; }
   function start() {
     if (index === epochs.length - 1) set(0);
     stop();
@@ -90,7 +100,9 @@ function makePlayer(parent, epochs, show, unit) {
   next.onclick = () => { stop(); set(index + 1); };
   slider.oninput = () => { stop(); set(Number(slider.value)); };
   document.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "SELECT") return;
+    // Leave the browser's own keys alone, and the keys of a focused control (but the slider's).
+    const t = e.target.tagName;
+    if (e.altKey || e.ctrlKey || e.metaKey || t === "SELECT" || t === "BUTTON" || (t === "INPUT" && e.target !== slider)) return;
     if (e.key === "ArrowLeft") { stop(); set(index - 1); e.preventDefault(); }
     if (e.key === "ArrowRight") { stop(); set(index + 1); e.preventDefault(); }
     if (e.key === " ") { timer ? stop() : start(); e.preventDefault(); }
@@ -99,28 +111,42 @@ function makePlayer(parent, epochs, show, unit) {
     const e = hashParam(unit);
     if (e !== null) set(indexAtOrBefore(epochs, e), true);
   });
-  return { set, get: () => index, stop };
+  return { set, get: () => index, stop, writeHash };
 }
 
-// A chart of per-epoch series ({name, curve, colour, log, min, max}) with a cursor; a click asks to
-// jump to the epoch under it (`onPick(epoch)`).
+// Round numbers for an axis from 0 to `last`: about 4 steps of 1, 2 or 5 times a power of ten.
+function niceTicks(last) {
+  const raw = last / 4, power = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1))));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || power;
+  const ticks = [];
+  for (let t = 0; t <= last; t += step) ticks.push(t);
+  return ticks;
+}
+
+// A chart of per-epoch series ({name, curve, colour, log, min, max, mark}) with a cursor; a click asks
+// to jump to the epoch under it (`onPick(epoch)`).
 function makeChart(parent, series, options, onPick) {
   const W = options.width || 440, H = options.height || 220;
-  const m = { left: 58, right: 14, top: 22, bottom: 34 };
-  const svg = svgEl("svg", { width: W, height: H, class: "chart", id: options.id }, parent);
-  const last = Math.max(...series.map((s) => s.curve.last), 1);
-  const x = (e) => m.left + (e / last) * (W - m.left - m.right);
+  const m = { left: 58, right: 26, top: 22, bottom: 34 };
+  const svg = svgEl("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: "chart", id: options.id }, parent);
+  const first = Math.min(...series.map((s) => s.curve.start));
+  const last = Math.max(...series.map((s) => s.curve.start + s.curve.last - 1), first + 1);
+  const x = (e) => m.left + ((e - first) / (last - first)) * (W - m.left - m.right);
   svgEl("rect", { x: m.left, y: m.top, width: W - m.left - m.right, height: H - m.top - m.bottom, fill: "none", stroke: "#999" }, svg);
   svgEl("text", { x: m.left, y: 14, "font-size": 13 }, svg, options.title);
-  for (let k = 0; k <= 4; k++) {
-    const e = Math.round((last * k) / 4);
-    const anchor = k === 0 ? "start" : k === 4 ? "end" : "middle";
-    svgEl("text", { x: x(e), y: H - m.bottom + 16, "font-size": 11, "text-anchor": anchor }, svg, String(e));
+  for (const e of niceTicks(last)) {
+    if (e < first) continue;
+    svgEl("line", { x1: x(e), x2: x(e), y1: H - m.bottom, y2: H - m.bottom + 4, stroke: "#999" }, svg);
+    svgEl("text", { x: x(e), y: H - m.bottom + 16, "font-size": 11, "text-anchor": "middle" }, svg, String(e));
   }
   svgEl("text", { x: (m.left + W - m.right) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, svg, options.unit || "epoch");
   series.forEach((s, n) => {
-    const points = curvePoints(s.curve);
-    const values = points.map((p) => (s.log ? Math.log10(Math.max(p[1], 1e-12)) : p[1]));
+    const points = curvePoints(s.curve).filter((p) => isFinite(p[1]) && (!s.log || p[1] > 0));
+    if (points.length === 0) {
+      svgEl("text", { x: W / 2, y: H / 2, "font-size": 12, "text-anchor": "middle", fill: "#d62728" }, svg, "no finite " + s.name + " to draw");
+      return;
+    }
+    const values = points.map((p) => (s.log ? Math.log10(p[1]) : p[1]));
     let lo = s.min !== undefined ? s.min : Math.min(...values);
     let hi = s.max !== undefined ? s.max : Math.max(...values);
     if (s.log) { lo = Math.floor(lo); hi = Math.ceil(hi); }
@@ -129,10 +155,13 @@ function makeChart(parent, series, options, onPick) {
     const d = points.map((p, i) => (i ? "L" : "M") + x(p[0]).toFixed(1) + "," + y(values[i]).toFixed(1)).join("");
     svgEl("path", { d, fill: "none", stroke: s.colour, "stroke-width": 1.5, class: "series" }, svg);
     if (n === 0) {
-      for (let k = 0; k <= 4; k++) {
-        const v = lo + ((hi - lo) * k) / 4;
-        const text = s.log ? (Number.isInteger(v) ? "1e" + v : "") : String(Math.round(v * 100) / 100);
-        if (text) svgEl("text", { x: m.left - 4, y: y(v) + 4, "font-size": 11, "text-anchor": "end" }, svg, text);
+      // A log scale is labelled at every power of ten (at most 8 of them), a linear one in quarters.
+      const every = s.log ? Math.ceil((hi - lo) / 8) : 0;
+      const ticks = s.log ? Array.from({ length: Math.floor((hi - lo) / every) + 1 }, (_, k) => lo + k * every) : [0, 1, 2, 3, 4].map((k) => lo + ((hi - lo) * k) / 4);
+      for (const v of ticks) {
+        const text = s.log ? "1e" + v : String(Math.round(v * 100) / 100);
+        svgEl("line", { x1: m.left - 4, x2: m.left, y1: y(v), y2: y(v), stroke: "#999" }, svg);
+        svgEl("text", { x: m.left - 6, y: y(v) + 4, "font-size": 11, "text-anchor": "end" }, svg, text);
       }
     }
     if (s.mark !== undefined) {
@@ -142,9 +171,11 @@ function makeChart(parent, series, options, onPick) {
   });
   const cursor = svgEl("line", { y1: m.top, y2: H - m.bottom, stroke: "#d62728", "stroke-width": 1.5, id: (options.id || "chart") + "-cursor" }, svg);
   svg.addEventListener("click", (e) => {
+    // The chart may be drawn smaller than its own size (a narrow window): scale the click back.
     const box = svg.getBoundingClientRect();
-    const epoch = ((e.clientX - box.left - m.left) / (W - m.left - m.right)) * last;
-    onPick(Math.max(0, Math.min(last, Math.round(epoch))));
+    const px = ((e.clientX - box.left) * W) / box.width;
+    const epoch = first + ((px - m.left) / (W - m.left - m.right)) * (last - first);
+    onPick(Math.max(first, Math.min(last, Math.round(epoch))));
   });
   return { cursor: (epoch) => { cursor.setAttribute("x1", x(epoch)); cursor.setAttribute("x2", x(epoch)); } };
 }
@@ -169,7 +200,7 @@ function makeTurntable(svg, W, H, redraw) {
     return [W / 2 + scale * a, H / 2 + 20 - scale * up, depth];
   }
   let dragging = null;
-  svg.addEventListener("pointerdown", (e) => { dragging = [e.clientX, e.clientY]; svg.setPointerCapture(e.pointerId); });
+  svg.addEventListener("pointerdown", (e) => { dragging = [e.clientX, e.clientY]; svg.setPointerCapture(e.pointerId); e.preventDefault(); });
   svg.addEventListener("pointerup", () => { dragging = null; });
   svg.addEventListener("pointermove", (e) => {
     if (!dragging) return;

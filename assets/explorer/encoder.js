@@ -6,6 +6,8 @@
   const snaps = RUN.snapshots;
   const epochs = snaps.map((s) => s.epoch);
   const items = RUN.targets.length;
+  // A NaN activation (null in the data) has no place: its dot is left out, not put at the origin.
+  const finite = (h) => h.every((v) => v !== null && isFinite(v));
   let chosen = hashParam("item");
   if (chosen !== null && (chosen < 1 || chosen > items)) chosen = null;
   header(app, RUN.name, "Recorded at " + snaps.length + " epochs of " + RUN.loss.last +
@@ -15,7 +17,7 @@
   const right = el("div", { class: "column" }, row);
   // The plane is drawn at the PNG's size; the cube needs less width.
   const size = RUN.hid === 2 ? RUN.size : [620, RUN.size[1]];
-  const picture = svgEl("svg", { id: "picture", width: size[0], height: size[1] }, left);
+  const picture = svgEl("svg", { id: "picture", width: size[0], height: size[1], viewBox: `0 0 ${size[0]} ${size[1]}` }, left);
   const player = makePlayer(left, epochs, show);
   const options = el("div", { class: "controls" }, left);
   let trails = false;
@@ -25,6 +27,7 @@
     box.onchange = () => { trails = box.checked; show(player.get()); };
     // #trails=1 opens the page with them on.
     trails = box.checked = hashParam("trails") === 1;
+    box.addEventListener("change", () => player.writeHash());
   } else {
     el("span", { class: "hint" }, options, "Drag the cube to turn it; double-click to return to the first view.");
   }
@@ -39,10 +42,27 @@
     draw(i);
     chart.cursor(epochs[i]);
     describe(i);
-    if (verdict) { verdict.textContent = ""; el("h2", {}, verdict, "The cube at epoch " + epochs[i]); el("div", {}, verdict, snaps[i].verdict); }
+    if (verdict) {
+      // The verdict's first part says what the cube is; the details (each input off its corner, each
+      // plane that cuts off more or less) fold away, so that the page does not jump while playing.
+      const [what, ...details] = snaps[i].verdict.split("; ");
+      verdict.textContent = "";
+      el("h2", {}, verdict, "The cube at epoch " + epochs[i]);
+      el("div", {}, verdict, what);
+      if (details.length) {
+        const more = el("details", {}, verdict);
+        el("summary", {}, more, details.length + " detail" + (details.length > 1 ? "s" : ""));
+        for (const d of details) el("div", {}, more, d);
+      }
+    }
   }
 
-  function choose(k) { chosen = k; show(player.get()); }
+  function choose(k) { chosen = k; show(player.get()); player.writeHash(); }
+  extraHash = () => (chosen === null ? "" : "&item=" + chosen) + (trails ? "&trails=1" : "");
+  window.addEventListener("hashchange", () => {
+    const k = hashParam("item");
+    if (k !== null && k >= 1 && k <= items && k !== chosen) { chosen = k; show(player.get()); }
+  });
 
   function describe(i) {
     const s = snaps[i];
@@ -93,13 +113,14 @@
       svgEl("text", { x: f.left - 58, y: my, "font-size": pt(15), "text-anchor": "middle", transform: "rotate(-90 " + (f.left - 58) + " " + my + ")" }, svg, "hidden unit 2");
       if (trails) {
         for (let k = 0; k < items; k++) {
-          const d = snaps.slice(0, i + 1).map((t, n) => (n ? "L" : "M") + px(t.hidden[k][0], t.hidden[k][1]).join(",")).join("");
+          const way = snaps.slice(0, i + 1).map((t) => t.hidden[k]).filter(finite);
+          const d = way.map((h, n) => (n ? "L" : "M") + px(h[0], h[1]).join(",")).join("");
           svgEl("path", { d, fill: "none", stroke: "#b4c8f4", "stroke-width": 2, class: "trail" }, svg);
         }
       }
       svgEl("rect", { x: f.left + 0.5, y: f.top + 0.5, width: f.right - f.left, height: f.bottom - f.top, fill: "none", stroke: "#000", "stroke-width": 1, "shape-rendering": "crispEdges" }, svg);
-      const dots = s.hidden.map((h) => px(h[0], h[1]));
-      dots.forEach(([x, y], k) => svgEl("circle", { cx: x, cy: y, r: 5, fill: "#0000ff", class: "dot", "data-item": k + 1 }, svg));
+      const dots = s.hidden.map((h) => (finite(h) ? px(h[0], h[1]) : null));
+      dots.forEach((d, k) => d && svgEl("circle", { cx: d[0], cy: d[1], r: 5, fill: "#0000ff", class: "dot", "data-item": k + 1 }, svg));
       for (const [, x0, y0, x1, y1, , , c] of s.lines || []) {
         const [a, b] = px(x0, y0), [p, q] = px(x1, y1);
         svgEl("line", { x1: a, y1: b, x2: p, y2: q, stroke: RUN.colours[c], "stroke-width": 2, class: "output-line" }, svg);
@@ -110,12 +131,16 @@
         svgEl("text", { x: cx, y: cy, "font-size": pt(14), fill: RUN.colours[c], "text-anchor": "middle", "dominant-baseline": "central" }, svg, label);
         if (RUN.positive_sides) arrow(svg, px, [x0, y0, x1, y1, a, b], c);
       }
-      dots.forEach(([x, y], k) => {
+      dots.forEach((d, k) => {
+        if (!d) return;
+        const [x, y] = d;
         const label = RUN.labels ? RUN.labels[k] : String(k + 1);
         svgEl("text", { x: x + 7, y: y - 7, "font-size": pt(13), fill: "#333" }, svg, label);
       });
-      if (chosen !== null) { const [x, y] = dots[chosen - 1]; svgEl("circle", { cx: x, cy: y, r: 9, fill: "none", stroke: "#d62728", "stroke-width": 2 }, svg); }
-      dots.forEach(([x, y], k) => {
+      if (chosen !== null && dots[chosen - 1]) { const [x, y] = dots[chosen - 1]; svgEl("circle", { cx: x, cy: y, r: 9, fill: "none", stroke: "#d62728", "stroke-width": 2 }, svg); }
+      dots.forEach((d, k) => {
+        if (!d) return;
+        const [x, y] = d;
         const hit = svgEl("circle", { cx: x, cy: y, r: 11, class: "hit" }, svg);
         hit.addEventListener("mouseenter", () => choose(k + 1));
         hit.addEventListener("click", () => choose(k + 1));
@@ -133,7 +158,8 @@
     const at = (along, across) => [from[0] + Math.round(ux * along - uy * across), from[1] + Math.round(uy * along + ux * across)];
     const stroke = { stroke: RUN.colours[c], "stroke-width": 2, fill: "none", class: "arrow" };
     svgEl("path", Object.assign({ d: "M" + at(0, 0) + "L" + at(30, 0) + "M" + at(22, -5) + "L" + at(30, 0) + "L" + at(22, 5) }, stroke), svg);
-    const [tx, ty] = at(40, 0);
+    // Past the arrow's tip by half the label's width, as the PNG places it clear of the tip.
+    const [tx, ty] = at(46, 0);
     svgEl("text", { x: tx, y: ty, "font-size": pt(11), fill: RUN.colours[c], "text-anchor": "middle", "dominant-baseline": "central" }, svg, ">0.5");
   }
 
@@ -154,7 +180,7 @@
         const [x, y] = project(mid);
         svgEl("text", { x, y, "font-size": 13, fill: RUN.colours[c], "text-anchor": "middle" }, svg, String(o + 1));
       }
-      const order = s.hidden.map((h, k) => [project(h), k]).sort((a, b) => b[0][2] - a[0][2]);
+      const order = s.hidden.map((h, k) => [h, k]).filter(([h]) => finite(h)).map(([h, k]) => [project(h), k]).sort((a, b) => b[0][2] - a[0][2]);
       for (const [[x, y], k] of order) {
         svgEl("circle", { cx: x, cy: y, r: 6, fill: "#0000ff", stroke: "#fff", "stroke-width": 1, class: "dot", "data-item": k + 1 }, svg);
         svgEl("text", { x: x + 8, y: y - 8, "font-size": 13, fill: "#333" }, svg, RUN.labels ? RUN.labels[k] : String(k + 1));

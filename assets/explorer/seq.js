@@ -15,7 +15,7 @@
   const row = el("div", { class: "row" }, app);
   const left = el("div", { class: "column" }, row);
   const right = el("div", { class: "column" }, row);
-  const svg = svgEl("svg", { id: "picture", width: W, height: H }, left);
+  const svg = svgEl("svg", { id: "picture", width: W, height: H, viewBox: `0 0 ${W} ${H}` }, left);
   const player = makePlayer(left, steps, show, "step");
   const chart = makeChart(right, [{ name: "loss", curve: RUN.loss, colour: "#1f77b4", log: true }],
     { title: "loss of each step (log scale)", id: "loss-chart", unit: "step" },
@@ -39,15 +39,17 @@
     svgEl("rect", { x: 0, y: 0, width: W, height: H, fill: "#fff" }, svg);
     svgEl("text", { x: W / 2, y: 24, "font-size": 16, "text-anchor": "middle", id: "title" }, svg, "after " + s.step + " steps");
     if (RUN.hid === 3) drawCube(svg, project); else drawSquare();
-    const places = s.hidden.map((path) => path.map((h) => project(h)));
+    // A NaN state (null in the data) has no place: it is left out, not put at the origin.
+    const finite = (h) => h.every((v) => v !== null && isFinite(v));
+    const places = s.hidden.map((path) => path.map((h) => (finite(h) ? project(h) : null)));
     places.forEach((path) => {
-      const d = path.map((p, t) => (t ? "L" : "M") + p[0].toFixed(1) + "," + p[1].toFixed(1)).join("");
+      const d = path.filter((p) => p).map((p, t) => (t ? "L" : "M") + p[0].toFixed(1) + "," + p[1].toFixed(1)).join("");
       svgEl("path", { d, fill: "none", stroke: "#999", "stroke-width": 0.8 }, svg);
     });
     const [sx, sy] = project(s.start);
     svgEl("path", { d: `M${sx - 6},${sy - 6}L${sx + 6},${sy + 6}M${sx - 6},${sy + 6}L${sx + 6},${sy - 6}`, stroke: "#000", "stroke-width": 2, id: "start" }, svg);
     const all = [];
-    places.forEach((path, q) => path.forEach((p, t) => all.push([p, q, t])));
+    places.forEach((path, q) => path.forEach((p, t) => p && all.push([p, q, t])));
     all.sort((a, b) => b[0][2] - a[0][2]);
     for (const [[x, y], q, t] of all) {
       const state = RUN.sequences[q].states[t];
@@ -59,7 +61,7 @@
     }
     for (const [[x, y], q, t] of all) {
       const hit = svgEl("circle", { cx: x, cy: y, r: 7, class: "hit" }, svg);
-      const pick = () => { if (!(project.dragging && project.dragging())) { chosen = [q, t]; show(player.get()); } };
+      const pick = () => { if (!(project.dragging && project.dragging())) { chosen = [q, t]; show(player.get()); player.writeHash(); } };
       hit.addEventListener("mouseenter", pick);
       hit.addEventListener("click", pick);
     }
@@ -100,6 +102,12 @@
       el("td", {}, tr, symbol + (symbol === next ? " (next)" : "")); el("td", {}, tr, fixed(p, 4));
     });
   }
+
+  extraHash = () => (chosen ? "&sequence=" + (chosen[0] + 1) + "&symbol=" + (chosen[1] + 1) : "");
+  window.addEventListener("hashchange", () => {
+    const q = hashParam("sequence");
+    if (q !== null && q >= 1 && q <= RUN.sequences.length) { chosen = [q - 1, Math.max(1, hashParam("symbol") || 1) - 1]; show(player.get()); }
+  });
 
   const wanted = hashParam("step");
   player.set(wanted === null ? steps.length - 1 : indexAtOrBefore(steps, wanted), wanted !== null);

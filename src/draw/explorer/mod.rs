@@ -26,10 +26,12 @@ pub const POLICY: &str =
 /// The most points a curve keeps: longer runs keep every k-th epoch (and the last).
 pub const MAX_CURVE_POINTS: usize = 20_000;
 
-/// A per-epoch series as the page draws it: the values of epochs `stride`, `2 * stride`, ... and of the
-/// last epoch (`last`), exact f32 (`null` for NaN).
+/// A per-epoch series as the page draws it: `last` values, the first of epoch `start`, of which every
+/// `stride`-th is kept (epochs `start + stride - 1`, `start + 2 * stride - 1`, ...) and the last, exact
+/// f32 (`null` for NaN).
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct Curve {
+    pub start: u64,
     pub stride: usize,
     pub last: usize,
     pub values: Vec<Option<f32>>,
@@ -38,13 +40,18 @@ pub struct Curve {
 impl Curve {
     /// `values[e - 1]` is epoch e's; at most [`MAX_CURVE_POINTS`] (plus the last) are kept.
     pub fn of(values: &[f32]) -> Self {
+        Self::starting_at(1, values)
+    }
+
+    /// `values[0]` is epoch (or step) `start`'s.
+    pub fn starting_at(start: u64, values: &[f32]) -> Self {
         let stride = values.len().div_ceil(MAX_CURVE_POINTS).max(1);
         let mut kept: Vec<Option<f32>> =
             values.iter().skip(stride - 1).step_by(stride).map(|v| v.is_finite().then_some(*v)).collect();
         if !values.len().is_multiple_of(stride) {
             kept.push(values.last().filter(|v| v.is_finite()).copied());
         }
-        Curve { stride, last: values.len(), values: kept }
+        Curve { start, stride, last: values.len(), values: kept }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::engine::recurrent::{Cell, Recurrent};
 use anyhow::{ensure, Result};
 
 /// The most steps recorded at multiples of a thousand besides the 1-2-5 ones.
-pub const MAX_EVERY: u64 = 50;
+pub const MAX_EVERY: u64 = 25;
 /// The most hidden states (symbols read, over all the sequences) a recorded step holds.
 pub const MAX_STATES: usize = 5_000;
 
@@ -44,7 +44,8 @@ impl Recorder {
              --num-plot or --length)",
             examples.len()
         );
-        let thousands = config.steps.div_ceil(1000);
+        // The last evaluation's thousand: a run of 50,001 steps evaluates at 0, 1,000, ..., 50,000.
+        let thousands = (config.steps - 1) / 1000;
         let every = 1000 * thousands.div_ceil(MAX_EVERY).max(1);
         Ok(Recorder { config: config.clone(), examples, every, snapshots: Vec::new() })
     }
@@ -73,7 +74,7 @@ impl Recorder {
         Ok(Snapshot { step, start, hidden, probs })
     }
 
-    /// The page's data, with the loss of every step.
+    /// The page's data, with the loss of every step (step 0 first).
     pub fn finish(self, name: String, losses: &[f32]) -> Explorer {
         let lang: &Lang = &self.config.lang;
         let alphabet: String = lang.chars().chars().take(lang.num_class()).collect();
@@ -97,7 +98,7 @@ impl Recorder {
             sequences,
             state_colours,
             snapshots: self.snapshots,
-            loss: Curve::of(losses),
+            loss: Curve::starting_at(0, losses),
             kernels: crate::engine::kernels::Kernels::here().describe(),
         }
     }
