@@ -391,8 +391,8 @@ fn the_seq_page_shows_each_sequences_states_at_each_recorded_step() {
     assert!(dark_blue > 20, "{dark_blue} pixels of state 0's colour");
 }
 
-/// A reader's key press moves the picture, and the address then says where it is and keeps what
-/// else it shows (the chosen item, the trails), so that it can be shared.
+/// A reader's key presses move the picture and choose an item, and the address then says where it is
+/// and keeps what else it shows (the chosen item, the trails), so that it can be shared.
 #[test]
 fn the_address_follows_the_picture_and_keeps_the_choices() {
     let dir = tempfile::tempdir().unwrap();
@@ -400,6 +400,7 @@ fn the_address_follows_the_picture_and_keeps_the_choices() {
     let mut html = std::fs::read_to_string(&page).unwrap();
     html.push_str(
         "<script>document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }));\n\
+         document.dispatchEvent(new KeyboardEvent('keydown', { key: '5' }));\n\
          setTimeout(() => document.body.setAttribute('data-hash', location.hash), 1500);</script>\n",
     );
     std::fs::write(&page, html).unwrap();
@@ -413,7 +414,8 @@ fn the_address_follows_the_picture_and_keeps_the_choices() {
     // The page opens at the last recorded epoch at or before 400.
     let at = epochs.iter().rposition(|&e| e <= 400).unwrap();
     let opened = visit(&page, "#epoch=400&item=3&trails=1", (1400, 900), false);
-    let expected = format!("data-hash=\"#epoch={}&amp;item=3&amp;trails=1\"", epochs[at + 1]);
+    // The right arrow stepped, the key 5 chose item 5.
+    let expected = format!("data-hash=\"#epoch={}&amp;item=5&amp;trails=1\"", epochs[at + 1]);
     assert!(opened.dom.contains(&expected), "{expected} not in {}", element(&opened.dom, "app"));
 }
 

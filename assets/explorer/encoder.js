@@ -11,7 +11,7 @@
   let chosen = hashParam("item");
   if (chosen !== null && (chosen < 1 || chosen > items)) chosen = null;
   header(app, RUN.name, "Recorded at " + snaps.length + " epochs of " + RUN.loss.last +
-    ". Numbers from hud, " + RUN.kernels + ". Hover or tap a dot; drag the slider or press play.");
+    ". Numbers from hud, " + RUN.kernels + ". Hover or tap a dot (or press its number); drag the slider or press play.");
   const row = el("div", { class: "row" }, app);
   const left = el("div", { class: "column" }, row);
   const right = el("div", { class: "column" }, row);
@@ -59,6 +59,13 @@
 
   function choose(k) { chosen = k; show(player.get()); player.writeHash(); }
   extraHash = () => (chosen === null ? "" : "&item=" + chosen) + (trails ? "&trails=1" : "");
+  // From the keyboard: 1 to 9 choose an item (of the first nine), Escape lets it go.
+  document.addEventListener("keydown", (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || ["INPUT", "SELECT", "BUTTON"].includes(e.target.tagName)) return;
+    const k = Number(e.key);
+    if (Number.isInteger(k) && k >= 1 && k <= Math.min(items, 9)) choose(k);
+    if (e.key === "Escape" && chosen !== null) { chosen = null; show(player.get()); player.writeHash(); }
+  });
   window.addEventListener("hashchange", () => {
     const k = hashParam("item");
     if (k !== null && k >= 1 && k <= items && k !== chosen) { chosen = k; show(player.get()); }
