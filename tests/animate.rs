@@ -6,7 +6,7 @@ mod common;
 
 use common::{files_in, hud};
 use hud::draw::animate::{frame_epochs, FRAME_MS, LAST_FRAME_MS, PATH_COLOUR, TRAIL_COLOUR};
-use hud::draw::hidden::{Frame, HiddenPicture};
+use hud::draw::hidden::Frame;
 use hud::draw::{COLOUR_CYCLE, DOT_BLUE, START_MARKER};
 use hud::labs::encoder::Trace;
 use image::{AnimationDecoder, Rgb, RgbImage};
@@ -19,7 +19,7 @@ fn rgb(colour: RGBColor) -> Rgb<u8> {
 
 /// Where the plot area lies in every picture (the layout does not depend on the contents).
 fn layout() -> Frame {
-    HiddenPicture::new(vec![], &[], &[], "").raster().unwrap().frame
+    Frame::of_pictures().unwrap()
 }
 
 /// The GIF's frames, composed as a viewer shows them, with each frame's delay in milliseconds.

@@ -104,6 +104,14 @@ fn element<'a>(dom: &'a str, id: &str) -> &'a str {
     &dom[start..end]
 }
 
+/// The run's data a page carries (its `<script type="application/json" id="run">`).
+fn page_data(page: &Path) -> serde_json::Value {
+    let html = std::fs::read_to_string(page).unwrap();
+    let start = html.find("id=\"run\">").expect("no data in the page") + "id=\"run\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).expect("the page's data is not JSON")
+}
+
 fn encoder_page(dir: &Path, args: &[&str], name: &str) -> PathBuf {
     let page = dir.join(name);
     hud().arg("encoder").args(args).arg("--html").arg(&page).current_dir(dir).assert().success();
@@ -201,7 +209,7 @@ fn share_near(pixels: &[(i64, i64)], others: &[(i64, i64)]) -> f64 {
 /// and nine in ten pixels of each line's colour within 2 pixels of that colour in the other picture
 /// (the rest: the lines' numbers, whose glyphs differ between the two renderers).
 fn assert_same_picture(png: &RgbImage, shot: &RgbImage, what: &str) {
-    let frame = hud::draw::hidden::HiddenPicture::new(vec![], &[], &[], "").raster().unwrap().frame;
+    let frame = hud::draw::hidden::Frame::of_pictures().unwrap();
     let (png_corner, shot_corner) = (frame_corner(png), frame_corner(shot));
     assert_eq!(png_corner, (frame.left as i64, frame.top as i64), "{what}: the PNG's frame");
     let (png_dots, shot_dots) = (blobs(png, DOT_BLUE, png_corner), blobs(shot, DOT_BLUE, shot_corner));
@@ -306,7 +314,6 @@ fn the_spirals_page_shows_every_units_map_with_the_points_on_top() {
         .current_dir(dir.path())
         .assert()
         .success();
-    let html = std::fs::read_to_string(&page).unwrap();
     let visit_dom = visit(&page, "#epoch=4000", (1300, 1000), false);
     assert!(visit_dom.requests.is_empty(), "{:?}", visit_dom.requests);
     let dom = &visit_dom.dom;
@@ -316,10 +323,7 @@ fn the_spirals_page_shows_every_units_map_with_the_points_on_top() {
     assert_eq!(sheet.matches("<img").count(), 11, "the output and 10 hidden units");
     // At the last epoch every point is right: the output's map is painted (output >= 0.5) under the
     // points of class 1 and not under those of class 0, so the map is the right way up.
-    let data: serde_json::Value = serde_json::from_str(
-        &html[html.find("id=\"run\">").unwrap() + 9..html.find("</script>").unwrap()].replace("\\u003c", "<"),
-    )
-    .unwrap();
+    let data = page_data(&page);
     let last = data["maps"].as_array().unwrap().last().unwrap();
     assert_eq!(last["accuracy"].as_f64(), Some(100.0));
     let uri = last["images"][0].as_str().unwrap();
@@ -363,11 +367,7 @@ fn the_seq_page_shows_each_sequences_states_at_each_recorded_step() {
         .current_dir(dir.path())
         .assert()
         .success();
-    let html = std::fs::read_to_string(&page).unwrap();
-    let data: serde_json::Value = serde_json::from_str(
-        &html[html.find("id=\"run\">").unwrap() + 9..html.find("</script>").unwrap()].replace("\\u003c", "<"),
-    )
-    .unwrap();
+    let data = page_data(&page);
     let steps: Vec<u64> =
         data["snapshots"].as_array().unwrap().iter().map(|s| s["step"].as_u64().unwrap()).collect();
     assert_eq!(steps, vec![0, 1000, 2000, 3000, 4000, 5000]);
@@ -404,11 +404,7 @@ fn the_address_follows_the_picture_and_keeps_the_choices() {
          setTimeout(() => document.body.setAttribute('data-hash', location.hash), 1500);</script>\n",
     );
     std::fs::write(&page, html).unwrap();
-    let data: serde_json::Value = serde_json::from_str(&{
-        let text = std::fs::read_to_string(&page).unwrap();
-        text[text.find("id=\"run\">").unwrap() + 9..text.find("</script>").unwrap()].to_string()
-    })
-    .unwrap();
+    let data = page_data(&page);
     let epochs: Vec<u64> =
         data["snapshots"].as_array().unwrap().iter().map(|s| s["epoch"].as_u64().unwrap()).collect();
     // The page opens at the last recorded epoch at or before 400.

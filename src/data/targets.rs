@@ -155,6 +155,11 @@ impl Target {
         &self.rows
     }
 
+    /// Whether this is the encoder's target, `torch.eye(n)`: output i belongs to input i.
+    pub fn is_identity(&self) -> bool {
+        self.rows == Self::identity(self.num_items()).rows
+    }
+
     /// The target as a float tensor, as `torch.Tensor(rows)` would hold it.
     pub fn tensor(&self) -> Tensor {
         let flat: Vec<f32> = self.rows.iter().flatten().map(|&v| f32::from(v)).collect();
@@ -165,6 +170,11 @@ impl Target {
     pub fn inputs(&self) -> Tensor {
         Tensor::eye(self.num_items() as i64, (Kind::Float, Device::Cpu))
     }
+}
+
+/// A row of 0/1 values as its digits: `[0, 1, 1]` is `011`.
+pub fn bits(row: &[u8]) -> String {
+    row.iter().map(|b| b.to_string()).collect()
 }
 
 #[cfg(test)]

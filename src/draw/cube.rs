@@ -523,7 +523,7 @@ impl CubeRun {
     /// `--animate`'s file, whose frames get `title`.
     pub fn of(net: &EncModel, target: &Target, title: &str, gif: Option<&Path>) -> Result<Self> {
         let numbers = CubeNumbers::of(net)?;
-        let encoder = target.rows() == Target::identity(target.num_items()).rows();
+        let encoder = target.is_identity();
         let analysis = numbers.analysis(encoder);
         let mut run = CubeRun { numbers, analysis, gif: None };
         if let Some(path) = gif {

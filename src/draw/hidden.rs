@@ -129,6 +129,19 @@ impl Frame {
     }
 }
 
+impl Frame {
+    /// Where the plot area lands in every hidden-unit picture (the layout does not depend on what is
+    /// drawn), rendered once.
+    pub fn of_pictures() -> Result<Frame> {
+        static FRAME: std::sync::OnceLock<Frame> = std::sync::OnceLock::new();
+        if let Some(frame) = FRAME.get() {
+            return Ok(*frame);
+        }
+        let frame = HiddenPicture::new(vec![], &[], &[], "").raster()?.frame;
+        Ok(*FRAME.get_or_init(|| frame))
+    }
+}
+
 /// A picture rendered to pixels.
 pub struct Raster {
     pub width: u32,
@@ -184,8 +197,8 @@ impl HiddenPicture {
     /// target is the identity (the encoder), each dot is labelled with its item number and target bits,
     /// and each line has an arrow to the side where its output is above 0.5.
     pub fn labelled_for(mut self, target: &Target) -> Self {
-        if target.rows() != Target::identity(target.num_items()).rows() {
-            let bits = |row: &[u8]| row.iter().map(|b| b.to_string()).collect::<String>();
+        if !target.is_identity() {
+            let bits = crate::data::targets::bits;
             self.dot_labels = Some(
                 target
                     .rows()

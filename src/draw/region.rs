@@ -124,6 +124,13 @@ impl Grid {
     }
 }
 
+/// Each hidden unit's painting over a grid, `hidden` being a layer's activations there (`[n, units]`,
+/// on any device): painted where the unit is on by its activation's rule (`graph_hidden`'s).
+pub fn painted_units(hidden: &Tensor, act: crate::engine::nets::Activation) -> Result<Vec<Vec<bool>>> {
+    let on = act.on(hidden).to_device(Device::Cpu);
+    (0..hidden.size()[1]).map(|node| Ok(Vec::<bool>::try_from(on.select(1, node).contiguous())?)).collect()
+}
+
 /// The course's painting rule on a network's values, one per grid point (`[n]` or `[n, 1]`, on any
 /// device): `values >= threshold`, compared by libtorch as the script's `(output >= 0.5)` compares.
 pub fn painted_where(values: &Tensor, threshold: f64) -> Result<Vec<bool>> {

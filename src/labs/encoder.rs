@@ -325,7 +325,7 @@ pub fn run(args: Args) -> Result<()> {
     let picture = crate::draw::space::has_picture(config.hid);
     let request = check_outputs(&args, config.hid, picture)?;
     if args.html.is_some() {
-        explorer::Recorder::check_size(&target)?;
+        explorer::Recorder::check(config.hid, &target)?;
     }
     // With 3 hidden units --animate turns the final cube (CubeRun below): nothing to record.
     let mut recorder = (request.wanted() && config.hid == 2)
@@ -385,7 +385,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     write_pictures(&args, (&config, &target), &run, cube.as_ref(), &epoch_pictures, rendered)?;
     if let (Some(path), Some(page)) = (&args.html, &page) {
-        crate::draw::explorer::write(path, page, "the run to explore in a browser")?;
+        crate::draw::explorer::write(path, page)?;
     }
     if trace.epochs == config.epochs && run.losses.last().is_some_and(|&l| l > config.stop as f32) {
         eprintln!("note: the loss did not reach --stop {} within {} epochs", config.stop, config.epochs);
@@ -423,7 +423,6 @@ fn check_outputs(args: &Args, hid: i64, picture: bool) -> Result<animate::Reques
         false => Vec::new(),
     };
     if let Some(html) = &args.html {
-        explorer::Recorder::check(hid)?;
         crate::draw::explorer::check_path(html)?;
     }
     let every_output: Vec<&Path> = outputs

@@ -12,7 +12,7 @@
 
 use crate::analysis::cube::Verdict;
 use crate::data::files;
-use crate::data::targets::Target;
+use crate::data::targets::{bits, Target};
 use crate::draw;
 use crate::draw::cube::CubeRun;
 use crate::draw::hidden::HiddenPicture;
@@ -62,10 +62,6 @@ fn output_bits(net: &EncModel, target: &Target) -> Result<Vec<Vec<u8>>> {
     let output = tch::no_grad(|| tch::nn::Module::forward(net, &target.inputs().to_device(device)));
     let above = output.gt(0.5).to_kind(tch::Kind::Uint8).to_device(tch::Device::Cpu);
     Ok(Vec::<Vec<u8>>::try_from(above)?)
-}
-
-fn bits(row: &[u8]) -> String {
-    row.iter().map(|b| b.to_string()).collect()
 }
 
 /// The items listed as people write them: `4, 5 and 6`.

@@ -9,13 +9,14 @@
 //! puts every dot and line on the pixel where the PNG puts it. With three, the cube: the points, each
 //! output's plane section, and the analysis's verdict at that epoch.
 
-use super::Curve;
-use crate::analysis::cube::{self, Analysis};
-use crate::data::targets::Target;
+use super::{css, Curve};
+use crate::data::targets::{bits, Target};
 use crate::draw::animate::LogEpochs;
+use crate::draw::cube::{CubeNumbers, CubePicture};
 use crate::draw::hidden::{Frame, HiddenPicture};
 use crate::draw::{COLOUR_CYCLE, SIZE};
 use crate::engine::model::EncModel;
+use crate::engine::trace::LinearTrace;
 use anyhow::{ensure, Result};
 use plotters::style::RGBColor;
 use serde::Serialize;
@@ -94,18 +95,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Checks that the page can be drawn (two or three hidden units).
-    pub fn check(hid: i64) -> Result<()> {
+    /// Checks that the page can be drawn (two or three hidden units) and stays small: at most
+    /// [`MAX_ITEMS`] items and outputs.
+    pub fn check(hid: i64, target: &Target) -> Result<()> {
         ensure!(
             hid == 2 || hid == 3,
             "--html draws hidden-unit space for 2 or 3 hidden units (a plane or a cube), this network has {hid}"
         );
-        Ok(())
-    }
-
-    /// Checks that the page of a network for `target` stays small: at most [`MAX_ITEMS`] items and
-    /// outputs.
-    pub fn check_size(target: &Target) -> Result<()> {
         let (items, outputs) = (target.num_items(), target.num_outputs());
         ensure!(
             items <= MAX_ITEMS && outputs <= MAX_ITEMS,
@@ -125,7 +121,7 @@ impl Recorder {
     ) -> Self {
         let print_step = match print_every {
             0 => 0,
-            every => every * max_epochs.div_ceil(every).div_ceil(MAX_PRINTED_SNAPSHOTS).max(1),
+            every => super::coarsened(every, max_epochs, MAX_PRINTED_SNAPSHOTS),
         };
         Recorder {
             name,
@@ -146,37 +142,46 @@ impl Recorder {
     }
 
     fn snapshot(&self, epoch: u64, loss: Option<f32>, net: &EncModel) -> Result<Snapshot> {
-        let points = Vec::<Vec<f32>>::try_from(net.hidden_points().to_device(tch::Device::Cpu))?;
+        // Row j: hidden unit j's activation for each item; the pictures' own constructors take them.
+        let rows = Vec::<Vec<f32>>::try_from(net.hidden_points().to_device(tch::Device::Cpu))?;
         let hidden: Vec<Vec<f32>> =
-            (0..points[0].len()).map(|k| points.iter().map(|row| row[k]).collect()).collect();
+            (0..rows[0].len()).map(|k| rows.iter().map(|row| row[k]).collect()).collect();
         let device = net.in_hid.weight.device();
         let output = tch::no_grad(|| net.forward(&self.target.inputs().to_device(device)));
         let outputs = Vec::<Vec<f32>>::try_from(output.to_device(tch::Device::Cpu))?;
+        let hid_out = LinearTrace::of(&net.hid_out)?;
         let mut snapshot =
             Snapshot { epoch, loss, hidden, outputs, lines: vec![], planes: vec![], verdict: None };
-        match points.len() {
-            2 => {
-                let picture = HiddenPicture::of(net, "")?;
-                let places = picture.line_label_places(&frame()?);
-                snapshot.lines = picture
-                    .lines
-                    .iter()
-                    .zip(places)
-                    .map(|(line, (x, y))| {
-                        let [(x0, y0), (x1, y1)] = line.ends;
-                        let (a, b) = line.normal;
-                        [line.output as f32, x0, y0, x1, y1, x, y, colour_index(line.colour) as f32, a, b]
-                    })
-                    .collect();
-            }
-            _ => {
-                let numbers = crate::draw::cube::CubeNumbers::of(net)?;
-                snapshot.planes = cube_planes(&numbers.weights, &numbers.biases);
-                let encoder = self.target.rows() == Target::identity(self.target.num_items()).rows();
-                let analysis =
-                    Analysis::with_target(&numbers.points, &numbers.weights, &numbers.biases, encoder);
-                snapshot.verdict = Some(analysis.verdict_text());
-            }
+        if rows.len() == 2 {
+            let points = snapshot.hidden.iter().map(|h| (h[0], h[1])).collect();
+            let picture = HiddenPicture::new(points, &hid_out.weight, &hid_out.bias, "");
+            let places = picture.line_label_places(&Frame::of_pictures()?);
+            snapshot.lines = picture
+                .lines
+                .iter()
+                .zip(places)
+                .map(|(line, (x, y))| {
+                    let [(x0, y0), (x1, y1)] = line.ends;
+                    let (a, b) = line.normal;
+                    [line.output as f32, x0, y0, x1, y1, x, y, colour_index(line.colour) as f32, a, b]
+                })
+                .collect();
+        } else {
+            let numbers = CubeNumbers {
+                points: snapshot.hidden.iter().map(|h| [h[0], h[1], h[2]]).collect(),
+                weights: hid_out.weight.iter().map(|w| [w[0], w[1], w[2]]).collect(),
+                biases: hid_out.bias,
+            };
+            // The planes as the cube picture draws them: in output order, coloured as drawn.
+            snapshot.planes = CubePicture::new(&numbers, "", None)
+                .planes
+                .into_iter()
+                .map(|plane| {
+                    let vertices = plane.vertices.iter().map(|v| v.map(|c| c as f32)).collect();
+                    (plane.output, colour_index(plane.colour), vertices)
+                })
+                .collect();
+            snapshot.verdict = Some(numbers.analysis(self.target.is_identity()).verdict_text());
         }
         Ok(snapshot)
     }
@@ -190,7 +195,6 @@ impl Recorder {
         }
         let hid = net.in_hid.weight.size()[0];
         let labelled = HiddenPicture::new(vec![], &[], &[], "").labelled_for(&self.target);
-        let bits = |row: &[u8]| row.iter().map(|b| b.to_string()).collect::<String>();
         Ok(Explorer {
             kind: "encoder",
             name: self.name,
@@ -199,7 +203,7 @@ impl Recorder {
             labels: labelled.dot_labels,
             positive_sides: labelled.positive_sides,
             size: SIZE,
-            frame: (hid == 2).then(frame).transpose()?.map(|f| FrameData {
+            frame: (hid == 2).then(Frame::of_pictures).transpose()?.map(|f| FrameData {
                 left: f.left,
                 right: f.right,
                 bottom: f.bottom,
@@ -214,42 +218,8 @@ impl Recorder {
     }
 }
 
-/// Where the PNG's plot area lands (the same for every picture: the layout is fixed).
-fn frame() -> Result<Frame> {
-    use std::sync::OnceLock;
-    static FRAME: OnceLock<Frame> = OnceLock::new();
-    if let Some(frame) = FRAME.get() {
-        return Ok(*frame);
-    }
-    let frame = HiddenPicture::new(vec![], &[], &[], "").raster()?.frame;
-    Ok(*FRAME.get_or_init(|| frame))
-}
-
-/// Each output's plane section, coloured in drawing order as the cube picture colours it.
-fn cube_planes(weights: &[[f32; 3]], biases: &[f32]) -> Vec<(usize, usize, Vec<[f32; 3]>)> {
-    weights
-        .iter()
-        .zip(biases)
-        .enumerate()
-        .filter_map(|(output, (w, &b))| {
-            let vertices = cube::section(w.map(f64::from), f64::from(b)).polygon().to_vec();
-            (!vertices.is_empty()).then_some((output, vertices))
-        })
-        .enumerate()
-        .map(|(drawn, (output, vertices))| {
-            let vertices = vertices.iter().map(|v| v.map(|c| c as f32)).collect();
-            (output, drawn % COLOUR_CYCLE.len(), vertices)
-        })
-        .collect()
-}
-
 fn colour_index(colour: RGBColor) -> usize {
     COLOUR_CYCLE.iter().position(|&c| c == colour).unwrap_or(0)
-}
-
-/// A colour as CSS writes it: `#1f77b4`.
-pub fn css(RGBColor(r, g, b): RGBColor) -> String {
-    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 impl Explorer {

@@ -55,6 +55,12 @@ impl Curve {
     }
 }
 
+/// The smallest multiple of `step` of which at most `most` multiples fit in `span`: how often a page
+/// records what a run of up to `span` epochs could record every `step`.
+pub fn coarsened(step: u64, span: u64, most: u64) -> u64 {
+    step * span.div_ceil(step).div_ceil(most).max(1)
+}
+
 /// Refuses, before training, an explorer that could not be written: the name must end in `.html` (or
 /// `.htm`) and its place be writable.
 pub fn check_path(path: &Path) -> Result<()> {
@@ -86,10 +92,15 @@ pub fn page(title: &str, data: &impl Serialize, script: &str) -> Result<String> 
 }
 
 /// Writes the page whole or not at all, and says so with its size.
-pub fn write(path: &Path, html: &str, what: &str) -> Result<()> {
+pub fn write(path: &Path, html: &str) -> Result<()> {
     files::write_atomically(path, html.as_bytes())?;
-    eprintln!("wrote {} ({what}, {} KB)", path.display(), html.len().div_ceil(1024));
+    eprintln!("wrote {} (the run to explore in a browser, {} KB)", path.display(), html.len().div_ceil(1024));
     Ok(())
+}
+
+/// A colour as CSS writes it: `#1f77b4`.
+pub fn css(plotters::style::RGBColor(r, g, b): plotters::style::RGBColor) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 /// Text as HTML shows it literally.
@@ -112,6 +123,16 @@ mod tests {
         assert_eq!(long.values[0], Some(3.0));
         assert_eq!(long.values.last(), Some(&Some(values.len() as f32)));
         assert!(long.values.len() <= MAX_CURVE_POINTS + 1);
+    }
+
+    #[test]
+    fn coarsened_steps_keep_at_most_so_many_multiples() {
+        assert_eq!(coarsened(100, 100_000, 2_000), 100);
+        assert_eq!(coarsened(100, 1_000_000, 2_000), 500);
+        assert_eq!(coarsened(1_000, 100_000, 25), 4_000);
+        assert_eq!(coarsened(1_000, 50_000, 25), 2_000);
+        assert_eq!(coarsened(1_000, 1_000, 25), 1_000);
+        assert_eq!(coarsened(7, 0, 25), 7);
     }
 
     #[test]

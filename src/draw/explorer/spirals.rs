@@ -7,7 +7,7 @@
 //! the last. Each map is the network's pass over the course's rectangle
 //! at a step of [`MAP_STEP`] (141 x 133 points), stored as a two-colour PNG in the page.
 
-use super::Curve;
+use super::{css, Curve};
 use crate::data::points::PointSet;
 use crate::draw::animate::LogEpochs;
 use crate::draw::region::{self, Grid, PAINTED, UNPAINTED};
@@ -76,7 +76,7 @@ impl Recorder {
     pub fn new(name: String, max_epochs: u64, device: Device) -> Result<Self> {
         let grid = Grid::new((-7.0, 7.1), (-6.6, 6.7), MAP_STEP)?;
         let inputs = grid.points(device);
-        let every = MAPS_EVERY * max_epochs.div_ceil(MAPS_EVERY * MAX_EVERY_MAPS).max(1);
+        let every = super::coarsened(MAPS_EVERY, max_epochs, MAX_EVERY_MAPS);
         let log_epochs = LogEpochs::new(MAPS_PER_DECADE).peekable();
         Ok(Recorder { name, grid, inputs, log_epochs, every, maps: Vec::new() })
     }
@@ -94,9 +94,8 @@ impl Recorder {
         let pass = tch::no_grad(|| net.pass(&self.inputs));
         let mut images = vec![self.image(&region::painted_where(&pass.output, 0.5)?)?];
         for hidden in &pass.hidden {
-            let on = net.shape.act.on(hidden).to_device(Device::Cpu);
-            for node in 0..hidden.size()[1] {
-                images.push(self.image(&Vec::<bool>::try_from(on.select(1, node).contiguous())?)?);
+            for unit in region::painted_units(hidden, net.shape.act)? {
+                images.push(self.image(&unit)?);
             }
         }
         self.maps.push(Maps { epoch, loss, accuracy, images });
@@ -139,7 +138,6 @@ impl Recorder {
                 painted: painted.into(),
             }));
         }
-        let css = super::encoder::css;
         Ok(Explorer {
             kind: "spirals",
             name: self.name,

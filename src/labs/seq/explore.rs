@@ -8,8 +8,8 @@
 use super::lang::{Example, Lang};
 use super::{outputs, Config};
 use crate::draw::explorer::seq::{Explorer, Sequence, Snapshot};
-use crate::draw::explorer::{encoder::css, Curve};
-use crate::engine::recurrent::{Cell, Recurrent};
+use crate::draw::explorer::{css, Curve};
+use crate::engine::recurrent::Recurrent;
 use anyhow::{ensure, Result};
 
 /// The most steps recorded at multiples of a thousand besides the 1-2-5 ones.
@@ -44,17 +44,18 @@ impl Recorder {
              --num-plot or --length)",
             examples.len()
         );
-        // The last evaluation's thousand: a run of 50,001 steps evaluates at 0, 1,000, ..., 50,000.
-        let thousands = (config.steps - 1) / 1000;
-        let every = 1000 * thousands.div_ceil(MAX_EVERY).max(1);
+        let every = crate::draw::explorer::coarsened(1000, super::last_evaluation(config.steps), MAX_EVERY);
         Ok(Recorder { config: config.clone(), examples, every, snapshots: Vec::new() })
     }
 
     /// To be called at each evaluation (every 1000 steps) with the network as it is.
     pub fn after_report(&mut self, step: u64, net: &Recurrent) -> Result<()> {
-        let last = (self.config.steps - 1) / 1000 * 1000;
-        let round = (0..6).flat_map(|p| [1, 2, 5].map(|m| m * 1000 * 10u64.pow(p))).any(|s| s == step);
-        if step == 0 || round || step.is_multiple_of(self.every) || step == last {
+        let last = super::last_evaluation(self.config.steps);
+        if step == 0
+            || super::round_steps().any(|s| s == step)
+            || step.is_multiple_of(self.every)
+            || step == last
+        {
             self.snapshots.push(self.snapshot(step, net)?);
         }
         Ok(())
@@ -67,11 +68,7 @@ impl Recorder {
             hidden.push(out.hidden);
             probs.push(out.probs);
         }
-        let start = match self.config.cell {
-            Cell::Srn => Vec::<f32>::try_from(tch::no_grad(|| net.params[0].tanh()))?,
-            Cell::Lstm => vec![0.0; self.config.hid as usize],
-        };
-        Ok(Snapshot { step, start, hidden, probs })
+        Ok(Snapshot { step, start: super::start_state(&self.config, net)?, hidden, probs })
     }
 
     /// The page's data, with the loss of every step (step 0 first).

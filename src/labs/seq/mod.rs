@@ -490,21 +490,34 @@ fn states_of(
         let hidden = Vec::<Vec<f32>>::try_from(hidden.squeeze_dim(0))?;
         paths.push(hidden.into_iter().zip(example.state[1..].iter().copied()).collect());
     }
-    let start = match config.cell {
+    let start = start_state(config, net)?;
+    Ok(picture::StatePicture { paths, max_state: max_state(&config.lang), start: Some(start), title })
+}
+
+/// The hidden state before the first symbol: tanh of H0 for the SRN, zeros for the LSTM.
+pub(crate) fn start_state(config: &Config, net: &Recurrent) -> Result<Vec<f32>> {
+    Ok(match config.cell {
         Cell::Srn => Vec::<f32>::try_from(tch::no_grad(|| net.params[0].tanh()))?,
         Cell::Lstm => vec![0.0; config.hid as usize],
-    };
-    Ok(picture::StatePicture { paths, max_state: max_state(&config.lang), start: Some(start), title })
+    })
+}
+
+/// Steps 1,000, 2,000, 5,000, 10,000, 20,000, ... up to 500,000,000: where the pictures of training
+/// look.
+pub(crate) fn round_steps() -> impl Iterator<Item = u64> {
+    (0..6).flat_map(|p| [1, 2, 5].map(|m| m * 1000 * 10u64.pow(p)))
+}
+
+/// The step of a run's last evaluation: a run of 50,001 steps evaluates at 0, 1,000, ..., 50,000.
+pub(crate) fn last_evaluation(steps: u64) -> u64 {
+    (steps - 1) / 1000 * 1000
 }
 
 /// The steps `--dynamics` draws: 0, 1,000, 2,000, 5,000, 10,000, ... up to the last evaluation, the
 /// last 8 of them.
 fn dynamics_steps(steps: u64) -> Vec<u64> {
-    let last = (steps - 1) / 1000 * 1000;
-    let mut chosen: Vec<u64> = std::iter::once(0)
-        .chain((0..6).flat_map(|p| [1, 2, 5].map(|m| m * 1000 * 10u64.pow(p))))
-        .filter(|&s| s <= last)
-        .collect();
+    let last = last_evaluation(steps);
+    let mut chosen: Vec<u64> = std::iter::once(0).chain(round_steps()).filter(|&s| s <= last).collect();
     if chosen.last() != Some(&last) {
         chosen.push(last);
     }
@@ -726,7 +739,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let (Some(path), Some(explorer)) = (&args.html, explorer) {
         let page = explorer.finish(sequences_name(&config, args.num_plot), &run.losses).html()?;
-        crate::draw::explorer::write(path, &page, "the run to explore in a browser")?;
+        crate::draw::explorer::write(path, &page)?;
     }
     if let Some(path) = &args.trace {
         let json = serde_json::to_string(&Trace::of(&config, &run)?).context("cannot encode the trace")?;

@@ -458,10 +458,7 @@ pub fn save_pictures(
     let label = act.on_label();
     for (layer, hidden) in pass.hidden.iter().enumerate() {
         let layer = layer + 1;
-        let on = act.on(hidden);
-        let units = (0..hidden.size()[1])
-            .map(|node| Ok(Vec::<bool>::try_from(on.select(1, node).to_device(Device::Cpu).contiguous())?))
-            .collect::<Result<Vec<_>>>()?;
+        let units = region::painted_units(hidden, act)?;
         for (node, unit) in units.iter().enumerate() {
             let title = format!("{name}: hidden layer {layer}, unit {node}, {caption}");
             save(format!("{name}{layer}_{node}.png"), &|path| {
@@ -565,7 +562,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     if let (Some(path), Some(page)) = (&args.html, &page) {
-        crate::draw::explorer::write(path, page, "the run to explore in a browser")?;
+        crate::draw::explorer::write(path, page)?;
     }
     Ok(())
 }

@@ -619,7 +619,7 @@ fn hidden_shape(target: &Target, weights: &[LinearTrace; 2]) -> String {
         .map(|k| std::array::from_fn(|unit| (in_hid.weight[unit][k] + in_hid.bias[unit]).tanh()))
         .collect();
     let planes: Vec<[f32; 3]> = hid_out.weight.iter().map(|w| [w[0], w[1], w[2]]).collect();
-    let encoder = target.rows() == Target::identity(target.num_items()).rows();
+    let encoder = target.is_identity();
     match cube::Analysis::with_target(&points, &planes, &hid_out.bias, encoder).verdict {
         // The question (8 points and their own planes) does not apply to this network.
         cube::Verdict::NotEightThreeEight => String::new(),
