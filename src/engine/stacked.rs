@@ -147,12 +147,11 @@ pub fn linear(weight: &Tensor, bias: &Tensor, x: &Tensor) -> Tensor {
 /// `x` itself, whose gradient autograd will hand back laid out contiguously whatever the layout of
 /// the gradient that reaches it. A gradient that comes back transposed in memory (through `bmm(W, x^T)`
 /// or the batch norm's side-by-side layout) would make the bias gradient of the layer below sum over
-/// the batch in another order than the single run's; `index_select`'s backward adds the gradient into
-/// a contiguous tensor of zeros.
+/// the batch in another order than the single run's. Flattened and shaped again, `x` is a view of
+/// itself; the backward of the flattening reshapes the gradient to one dimension, which a transposed
+/// gradient can only be by a contiguous copy (a contiguous gradient passes through, uncopied).
 fn contiguous_gradient(x: &Tensor) -> Tensor {
-    // Along the runs: the forward copies whole runs, and the backward adds whole runs.
-    let runs = Tensor::arange(x.size()[0], (Kind::Int64, x.device()));
-    x.index_select(0, &runs)
+    x.reshape([-1]).view(x.size().as_slice())
 }
 
 /// `F.batch_norm(z, training=True, momentum=0.1, eps=1e-5)` of each run: `z` `[runs, n, width]`,

@@ -211,23 +211,7 @@ impl Trace {
     }
 }
 
-impl parity::RunTrace for Trace {
-    fn script(&self) -> &str {
-        &self.script
-    }
-
-    fn kernels(&self) -> Option<&crate::engine::kernels::Kernels> {
-        self.kernels.as_ref()
-    }
-
-    fn epochs(&self) -> u64 {
-        self.epochs
-    }
-
-    fn compare_with(&self, name: &str, ours: &Self) -> Report {
-        self.compare(name, ours)
-    }
-}
+crate::parity::run_trace!(Trace);
 
 /// `hud verify`'s replay of an xor fixture.
 pub fn replay(fixture: &Fixture) -> Result<Report> {

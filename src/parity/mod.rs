@@ -228,6 +228,31 @@ pub trait RunTrace {
     fn compare_with(&self, name: &str, ours: &Self) -> Report;
 }
 
+/// [`RunTrace`] for a lab's trace type with the fields `script`, `kernels` and `epochs` and a method
+/// `compare(&self, name, ours) -> Report`, as every lab's trace has them.
+macro_rules! run_trace {
+    ($trace:ty) => {
+        impl $crate::parity::RunTrace for $trace {
+            fn script(&self) -> &str {
+                &self.script
+            }
+
+            fn kernels(&self) -> Option<&$crate::engine::kernels::Kernels> {
+                self.kernels.as_ref()
+            }
+
+            fn epochs(&self) -> u64 {
+                self.epochs
+            }
+
+            fn compare_with(&self, name: &str, ours: &Self) -> $crate::parity::Report {
+                self.compare(name, ours)
+            }
+        }
+    };
+}
+pub(crate) use run_trace;
+
 /// What `hud <script>` says of its run `ours`, given the saved reference with its config (`found`,
 /// if there is one): compared bit for bit where the run computed in the reference's kernels;
 /// otherwise that it was not, and the command that checks it (never "differs" where only the kernels
