@@ -46,6 +46,12 @@ function nearestIndex(epochs, epoch) {
   return i + 1 < epochs.length && epochs[i + 1] - epoch < epoch - epochs[i] ? i + 1 : i;
 }
 
+// Whether a point's coordinates are all numbers: a NaN (null in the data) has no place on a picture,
+// so its point is left out rather than put at the origin.
+function finite(h) {
+  return h.every((v) => v !== null && isFinite(v));
+}
+
 // A curve's points: [[epoch, value], ...] (NaN values left out). Value k is epoch
 // start + (k + 1) * stride - 1, the last one the run's last.
 function curvePoints(curve) {

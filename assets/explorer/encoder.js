@@ -6,8 +6,6 @@
   const snaps = RUN.snapshots;
   const epochs = snaps.map((s) => s.epoch);
   const items = RUN.targets.length;
-  // A NaN activation (null in the data) has no place: its dot is left out, not put at the origin.
-  const finite = (h) => h.every((v) => v !== null && isFinite(v));
   let chosen = hashParam("item");
   if (chosen !== null && (chosen < 1 || chosen > items)) chosen = null;
   header(app, RUN.name, "Recorded at " + snaps.length + " epochs of " + RUN.loss.last +

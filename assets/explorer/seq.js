@@ -7,9 +7,12 @@
   const snaps = RUN.snapshots;
   const steps = snaps.map((s) => s.step);
   const W = 640, H = 620;
-  let chosen = null; // [sequence, position]
-  const wantedSeq = hashParam("sequence");
-  if (wantedSeq !== null && wantedSeq >= 1 && wantedSeq <= RUN.sequences.length) chosen = [wantedSeq - 1, Math.max(1, hashParam("symbol") || 1) - 1];
+  // The state the address names (#sequence=2&symbol=5), as [sequence, position], or null.
+  function chosenInHash() {
+    const q = hashParam("sequence");
+    return q !== null && q >= 1 && q <= RUN.sequences.length ? [q - 1, Math.max(1, hashParam("symbol") || 1) - 1] : null;
+  }
+  let chosen = chosenInHash(); // [sequence, position]
   header(app, RUN.name, "Recorded at " + snaps.length + " steps of " + RUN.loss.last + ". Numbers from hud, " + RUN.kernels +
     ". Hover or tap a state" + (RUN.hid === 3 ? "; drag the cube to turn it." : "."));
   const row = el("div", { class: "row" }, app);
@@ -39,8 +42,6 @@
     svgEl("rect", { x: 0, y: 0, width: W, height: H, fill: "#fff" }, svg);
     svgEl("text", { x: W / 2, y: 24, "font-size": 16, "text-anchor": "middle", id: "title" }, svg, "after " + s.step + " steps");
     if (RUN.hid === 3) drawCube(svg, project); else drawSquare();
-    // A NaN state (null in the data) has no place: it is left out, not put at the origin.
-    const finite = (h) => h.every((v) => v !== null && isFinite(v));
     const places = s.hidden.map((path) => path.map((h) => (finite(h) ? project(h) : null)));
     places.forEach((path) => {
       const d = path.filter((p) => p).map((p, t) => (t ? "L" : "M") + p[0].toFixed(1) + "," + p[1].toFixed(1)).join("");
@@ -105,8 +106,8 @@
 
   extraHash = () => (chosen ? "&sequence=" + (chosen[0] + 1) + "&symbol=" + (chosen[1] + 1) : "");
   window.addEventListener("hashchange", () => {
-    const q = hashParam("sequence");
-    if (q !== null && q >= 1 && q <= RUN.sequences.length) { chosen = [q - 1, Math.max(1, hashParam("symbol") || 1) - 1]; show(player.get()); }
+    const named = chosenInHash();
+    if (named) { chosen = named; show(player.get()); }
   });
 
   const wanted = hashParam("step");

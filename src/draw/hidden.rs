@@ -127,9 +127,7 @@ impl Frame {
         }
         (map(x, (self.left, self.right)), map(y, (self.bottom, self.top)))
     }
-}
 
-impl Frame {
     /// Where the plot area lands in every hidden-unit picture (the layout does not depend on what is
     /// drawn), rendered once.
     pub fn of_pictures() -> Result<Frame> {

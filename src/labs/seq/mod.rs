@@ -697,9 +697,10 @@ pub fn run(args: Args) -> Result<()> {
     // and the printed lines stay the script's.
     let snapshot_steps = dynamics_steps(config.steps);
     let mut side = RandomState::new(config.data_seed.wrapping_add(1));
-    let snapshot_examples: Vec<Example> = match args.dynamics.is_some() || args.html.is_some() {
-        true => (0..args.num_plot).map(|_| config.lang.example(&mut side)).collect(),
-        false => Vec::new(),
+    let snapshot_examples: Vec<Example> = if args.dynamics.is_some() || args.html.is_some() {
+        (0..args.num_plot).map(|_| config.lang.example(&mut side)).collect()
+    } else {
+        Vec::new()
     };
     let mut explorer = match &args.html {
         Some(_) => Some(explore::Recorder::new(&config, snapshot_examples.clone())?),
